@@ -1,0 +1,117 @@
+package org.formulary;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.StrictErrorHandler;
+import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.IResourceProvider;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+import org.formulary.config.Settings;
+import org.formulary.content.ContentLoader;
+import org.formulary.http.CapabilityStatementProvider;
+import org.formulary.http.FormularyRestfulServer;
+import org.formulary.http.JettyLauncher;
+import org.formulary.rest.FormularyServices;
+import org.formulary.rest.ResourceProvider;
+import org.formulary.rest.SystemProvider;
+import org.formulary.search.IndexExtractor;
+import org.formulary.search.QueryParser;
+import org.formulary.search.SearchParamRegistry;
+import org.formulary.store.jdbc.Database;
+import org.formulary.store.jdbc.JdbcResourceStore;
+import org.formulary.validation.ConformancePackage;
+import org.formulary.validation.ProfileValidator;
+import org.formulary.validation.ValidatingResourceStore;
+import org.formulary.validation.ValidationChain;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The formulary server: settings, then the conformance package and the validation chain (warmed), then the
+ * database, then the formulary content through the validating write path, then HTTP. One FhirContext for all.
+ */
+public final class FormularyServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FormularyServer.class);
+
+    private final JettyLauncher http;
+    private final DataSource dataSource;
+    private final String baseUrl;
+    private final ContentLoader.Report loaded;
+
+    private FormularyServer(JettyLauncher http, DataSource dataSource, String baseUrl, ContentLoader.Report loaded) {
+        this.http = http;
+        this.dataSource = dataSource;
+        this.baseUrl = baseUrl;
+        this.loaded = loaded;
+    }
+
+    public static void main(String[] args) throws Exception {
+        FormularyServer server = start(Settings.fromEnvironment(System.getenv()));
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+    }
+
+    /** Starts a server with {@code settings}; it is ready (content loaded, validator warm) when this returns. */
+    public static FormularyServer start(Settings settings) throws Exception {
+        long started = System.nanoTime();
+        FhirContext ctx = FhirContext.forR4();
+        ctx.setParserErrorHandler(new StrictErrorHandler());
+
+        ConformancePackage conformance = ConformancePackage.load(ctx, settings.conformanceDir());
+        SearchParamRegistry registry = SearchParamRegistry.build(ctx, conformance.searchParameters());
+        ProfileValidator validator = new ProfileValidator(ctx, ValidationChain.build(ctx, conformance));
+        validator.warmUp();
+
+        DataSource dataSource = Database.open(settings.dbUrl());
+        ValidatingResourceStore store = new ValidatingResourceStore(
+                new JdbcResourceStore(dataSource, ctx, new IndexExtractor(ctx, registry)), ctx, validator, conformance);
+        ContentLoader.Report report = new ContentLoader(ctx, store).load(settings.contentDir());
+
+        FormularyServices services = new FormularyServices(ctx, store,
+                new QueryParser(registry, settings.defaultPageSize(), settings.maxPageSize()), validator,
+                settings.defaultPageSize(), settings.maxPageSize());
+        Set<String> types = new TreeSet<>(conformance.profiledTypes());
+        types.addAll(report.types());
+        List<IResourceProvider> providers = new ArrayList<>();
+        for (String type : types) {
+            providers.add(new ResourceProvider(ctx.getResourceDefinition(type).getImplementingClass(), services));
+        }
+        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, providers, List.of(new SystemProvider(services)));
+        servlet.setServerConformanceProvider(new CapabilityStatementProvider(servlet, registry,
+                ValidationChain.packageSupport(ctx, conformance), conformance));
+        JettyLauncher http = new JettyLauncher(ctx, settings.port(), servlet);
+        int port = http.start();
+        String baseUrl = settings.baseUrlFor(port);
+        servlet.setServerAddressStrategy(new HardcodedServerAddressStrategy(baseUrl));
+
+        LOG.info("Formulary server ready at {} in {} ms: {} resources loaded and validated ({} new, {} updated,"
+                        + " {} unchanged); serving {}",
+                baseUrl, (System.nanoTime() - started) / 1_000_000, report.files(), report.created(), report.updated(),
+                report.unchanged(), types);
+        return new FormularyServer(http, dataSource, baseUrl, report);
+    }
+
+    /** The public FHIR base URL, e.g. {@code http://localhost:8080/fhir}. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** What the startup content load did. */
+    public ContentLoader.Report loaded() {
+        return loaded;
+    }
+
+    /** Stops HTTP, then closes the database. */
+    @Override
+    public void close() {
+        try {
+            http.stop();
+        } catch (Exception e) {
+            LOG.warn("HTTP server did not stop cleanly", e);
+        }
+        Database.close(dataSource);
+    }
+}

@@ -1,0 +1,88 @@
+package org.formulary.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The server's settings, read once from environment variables at startup.
+ *
+ * <p>Every setting is optional; {@link #fromEnvironment(Map)} applies the documented defaults and rejects
+ * values that cannot work (a non-numeric port, for example). Instances are immutable and thread-safe.
+ *
+ * @param port TCP port to listen on; {@code 0} picks a free one ({@code FORMULARY_PORT}, default 8080)
+ * @param dbUrl JDBC URL of the database ({@code FORMULARY_DB_URL}, default an H2 file database under ./data/)
+ * @param baseUrl public FHIR base URL written into links and fullUrls, or empty to derive it from the bound port
+ *     ({@code FORMULARY_BASE_URL})
+ * @param contentDir folder of formulary content to load, or empty for the content carried in the jar
+ *     ({@code FORMULARY_RESOURCES_DIR})
+ * @param conformanceDir folder of the conformance package, or empty for the package carried in the jar
+ *     ({@code FORMULARY_CONFORMANCE_DIR})
+ * @param defaultPageSize page size when a search gives no {@code _count} ({@code FORMULARY_DEFAULT_COUNT}, 20)
+ * @param maxPageSize largest {@code _count} honoured ({@code FORMULARY_MAX_COUNT}, 1000)
+ */
+public record Settings(
+        int port,
+        String dbUrl,
+        Optional<String> baseUrl,
+        Optional<Path> contentDir,
+        Optional<Path> conformanceDir,
+        int defaultPageSize,
+        int maxPageSize) {
+
+    /** The FHIR base path under which the REST API is served. */
+    public static final String FHIR_PATH = "/fhir";
+
+    public static final String DEFAULT_DB_URL = "jdbc:h2:file:./data/formulary;DB_CLOSE_ON_EXIT=FALSE";
+
+    /** Reads the settings from the given environment (normally {@link System#getenv()}). */
+    public static Settings fromEnvironment(Map<String, String> env) {
+        int defaultCount = intValue(env, "FORMULARY_DEFAULT_COUNT", 20, 1);
+        int maxCount = intValue(env, "FORMULARY_MAX_COUNT", 1000, 1);
+        if (defaultCount > maxCount) {
+            throw new IllegalArgumentException("FORMULARY_DEFAULT_COUNT must not exceed FORMULARY_MAX_COUNT");
+        }
+        return new Settings(
+                intValue(env, "FORMULARY_PORT", 8080, 0),
+                text(env, "FORMULARY_DB_URL").orElse(DEFAULT_DB_URL),
+                text(env, "FORMULARY_BASE_URL").map(Settings::withoutTrailingSlash),
+                text(env, "FORMULARY_RESOURCES_DIR").map(Path::of),
+                text(env, "FORMULARY_CONFORMANCE_DIR").map(Path::of),
+                defaultCount,
+                maxCount);
+    }
+
+    /** Settings for a server on a free port with the given database and the content carried in the jar. */
+    public static Settings forDatabase(String dbUrl) {
+        return fromEnvironment(Map.of("FORMULARY_PORT", "0", "FORMULARY_DB_URL", dbUrl));
+    }
+
+    /** The public base URL for a server bound to {@code boundPort}. */
+    public String baseUrlFor(int boundPort) {
+        return baseUrl.orElse("http://localhost:" + boundPort + FHIR_PATH);
+    }
+
+    private static Optional<String> text(Map<String, String> env, String name) {
+        return Optional.ofNullable(env.get(name)).map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    private static int intValue(Map<String, String> env, String name, int defaultValue, int min) {
+        Optional<String> raw = text(env, name);
+        if (raw.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            int value = Integer.parseInt(raw.get());
+            if (value < min || value > 65535 && name.endsWith("PORT")) {
+                throw new IllegalArgumentException(name + " is out of range: " + raw.get());
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, was: " + raw.get(), e);
+        }
+    }
+
+    private static String withoutTrailingSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

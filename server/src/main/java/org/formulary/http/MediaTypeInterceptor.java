@@ -1,0 +1,93 @@
+package org.formulary.http;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Content negotiation the spec asks for and HAPI leaves lenient: a body whose Content-Type is not FHIR JSON or XML
+ * (or a form post to {@code _search}) is refused with 415, and a request whose {@code _format} or {@code Accept}
+ * admits neither JSON nor XML is refused with 406. Stateless, thread-safe.
+ */
+@Interceptor
+public final class MediaTypeInterceptor {
+
+    private static final Set<String> BODY_TYPES = Set.of(
+            "application/fhir+json", "application/json", "application/json+fhir",
+            "application/fhir+xml", "application/xml", "application/xml+fhir", "text/xml",
+            "application/x-www-form-urlencoded", "application/json-patch+json");
+
+    private static final Set<String> FORMATS = Set.of(
+            "json", "xml", "application/fhir+json", "application/json", "application/json+fhir",
+            "application/fhir+xml", "application/xml", "application/xml+fhir", "text/xml", "text/json");
+
+    private static final Set<String> ACCEPTABLE = Set.of(
+            "*/*", "application/*", "text/*", "application/fhir+json", "application/json", "application/json+fhir",
+            "application/fhir+xml", "application/xml", "application/xml+fhir", "text/xml", "text/json", "text/html");
+
+    @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
+    public boolean check(RequestDetails request, HttpServletRequest servletRequest) {
+        checkBody(servletRequest);
+        checkFormat(request);
+        return true;
+    }
+
+    private static void checkBody(HttpServletRequest request) {
+        String method = request.getMethod();
+        boolean hasBody = request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
+        if (!hasBody || !(method.equals("POST") || method.equals("PUT") || method.equals("PATCH"))) {
+            return;
+        }
+        String contentType = request.getContentType();
+        if (contentType == null || !BODY_TYPES.contains(mediaType(contentType))) {
+            throw HttpErrors.unsupportedMediaType("Unsupported Content-Type '" + contentType
+                    + "': send application/fhir+json or application/fhir+xml");
+        }
+    }
+
+    private static void checkFormat(RequestDetails request) {
+        String[] format = request.getParameters().get("_format");
+        if (format != null && format.length > 0) {
+            String value = mediaType(format[0].replace(' ', '+'));
+            if (!FORMATS.contains(value)) {
+                throw HttpErrors.notAcceptable("Unsupported _format '" + format[0]
+                        + "': use json, xml, application/fhir+json or application/fhir+xml");
+            }
+            return;
+        }
+        String accept = request.getHeader("Accept");
+        if (accept == null || accept.isBlank()) {
+            return;
+        }
+        for (String range : accept.split(",")) {
+            if (ACCEPTABLE.contains(mediaType(range)) && quality(range) > 0) {
+                return;
+            }
+        }
+        throw HttpErrors.notAcceptable("None of the media types in Accept '" + accept
+                + "' can be produced: use application/fhir+json or application/fhir+xml");
+    }
+
+    private static double quality(String range) {
+        for (String param : range.split(";")) {
+            String p = param.trim();
+            if (p.startsWith("q=")) {
+                try {
+                    return Double.parseDouble(p.substring(2));
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
+        }
+        return 1;
+    }
+
+    private static String mediaType(String value) {
+        int semicolon = value.indexOf(';');
+        return (semicolon < 0 ? value : value.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,42 @@
+package org.formulary.rest;
+
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.formulary.store.VersionConflictException;
+import org.hl7.fhir.r4.model.IdType;
+
+/** Checks on ids and versions from request URLs and headers. Stateless. */
+final class Ids {
+
+    /** FHIR R4 id: 1-64 of letters, digits, '-' and '.'. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
+    private Ids() {}
+
+    static void requireValid(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new InvalidRequestException("Invalid resource id '" + id
+                    + "': an id is 1 to 64 letters, digits, '-' or '.'");
+        }
+    }
+
+    static long version(IdType id) {
+        try {
+            return Long.parseLong(id.getVersionIdPart());
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("Invalid version '" + id.getVersionIdPart()
+                    + "': versions on this server are whole numbers");
+        }
+    }
+
+    /** Runs a conditional write, answering 412 Precondition Failed when its expected version is stale. */
+    static <T> T onConflict(Supplier<T> write) {
+        try {
+            return write.get();
+        } catch (VersionConflictException e) {
+            throw new PreconditionFailedException(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package org.formulary.search;
+
+import ca.uhn.fhir.context.RuntimeSearchParam;
+import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns the query parameters of a search request into a {@link SearchQuery}, rejecting malformed values with an
+ * {@link InvalidRequestException} that names the parameter. Parameters the server does not know are ignored (and
+ * left out of the page links), or rejected when the client asked for strict handling. Thread-safe.
+ */
+public final class QueryParser {
+
+    /** Result parameters that shape the response rather than select resources; repeated in page links. */
+    private static final Set<String> RESULT_PARAMS =
+            Set.of("_count", "_sort", "_total", "_format", "_pretty", "_summary", "_elements");
+
+    private final SearchParamRegistry registry;
+    private final int defaultCount;
+    private final int maxCount;
+
+    public QueryParser(SearchParamRegistry registry, int defaultCount, int maxCount) {
+        this.registry = registry;
+        this.defaultCount = defaultCount;
+        this.maxCount = maxCount;
+    }
+
+    /**
+     * A parsed search and the request parameters it used, in a stable order, for the self and paging links.
+     *
+     * @param query the query
+     * @param linkParams the parameters to repeat in links (without the cursor)
+     */
+    public record Parsed(SearchQuery query, Map<String, List<String>> linkParams) {}
+
+    /** Parses the parameters of a search on {@code type}. */
+    public Parsed parse(String type, Map<String, String[]> params, boolean strict) {
+        List<Criterion> criteria = new ArrayList<>();
+        Map<String, List<String>> linkParams = new LinkedHashMap<>();
+        for (Map.Entry<String, String[]> entry : new java.util.TreeMap<>(params).entrySet()) {
+            String key = entry.getKey();
+            if (key.equals("_cursor")) {
+                continue;
+            }
+            if (RESULT_PARAMS.contains(key)) {
+                linkParams.put(key, List.of(entry.getValue()));
+                continue;
+            }
+            Optional<Criterion[]> parsed = parseCriteria(type, key, entry.getValue(), strict);
+            if (parsed.isPresent()) {
+                criteria.addAll(List.of(parsed.get()));
+                linkParams.put(key, List.of(entry.getValue()));
+            }
+        }
+        SearchQuery query = new SearchQuery(
+                type,
+                List.copyOf(criteria),
+                sort(params.get("_sort")),
+                count(params.get("_count")),
+                Optional.ofNullable(single(params, "_cursor")).map(Cursor::decode),
+                !"none".equals(single(params, "_total")));
+        return new Parsed(query, linkParams);
+    }
+
+    private Optional<Criterion[]> parseCriteria(String type, String key, String[] rawValues, boolean strict) {
+        int colon = key.indexOf(':');
+        String name = colon < 0 ? key : key.substring(0, colon);
+        String modifier = colon < 0 ? null : key.substring(colon + 1);
+        RestSearchParameterTypeEnum paramType = builtInType(name);
+        if (paramType == null) {
+            RuntimeSearchParam sp = registry.find(type, name).orElse(null);
+            if (sp == null) {
+                if (strict) {
+                    throw new InvalidRequestException("Unknown search parameter '" + key + "' for resource type "
+                            + type + " (Prefer: handling=strict)");
+                }
+                return Optional.empty();
+            }
+            paramType = sp.getParamType();
+        }
+        if (name.contains(".") || modifier != null && modifier.contains(".")) {
+            throw new InvalidRequestException("Chained search is not supported: parameter '" + key + "'");
+        }
+        checkModifier(key, paramType, modifier);
+        Criterion[] criteria = new Criterion[rawValues.length];
+        for (int i = 0; i < rawValues.length; i++) {
+            criteria[i] = new Criterion(name, paramType, modifier, ValueParser.parse(key, paramType, modifier,
+                    rawValues[i]));
+        }
+        return Optional.of(criteria);
+    }
+
+    private static RestSearchParameterTypeEnum builtInType(String name) {
+        return switch (name) {
+            case "_id" -> RestSearchParameterTypeEnum.TOKEN;
+            case "_lastUpdated" -> RestSearchParameterTypeEnum.DATE;
+            default -> null;
+        };
+    }
+
+    private static void checkModifier(String key, RestSearchParameterTypeEnum type, String modifier) {
+        if (modifier == null || modifier.equals("missing")) {
+            return;
+        }
+        boolean ok = switch (type) {
+            case STRING -> modifier.equals("exact") || modifier.equals("contains");
+            case TOKEN -> modifier.equals("not") || modifier.equals("text");
+            case URI -> modifier.equals("below");
+            case REFERENCE -> !modifier.isEmpty() && Character.isUpperCase(modifier.charAt(0));
+            default -> false;
+        };
+        if (!ok) {
+            throw new InvalidRequestException(
+                    "Modifier ':" + modifier + "' is not supported for " + type.getCode() + " parameter '" + key + "'");
+        }
+    }
+
+    private SortOrder sort(String[] values) {
+        if (values == null || values.length == 0 || values[0].isBlank()) {
+            return SortOrder.ID_ASC;
+        }
+        if (values.length > 1 || values[0].contains(",")) {
+            throw new InvalidRequestException("Invalid value for parameter '_sort': only one sort key is supported");
+        }
+        return switch (values[0].trim()) {
+            case "_id" -> SortOrder.ID_ASC;
+            case "-_id" -> SortOrder.ID_DESC;
+            case "_lastUpdated" -> SortOrder.LAST_UPDATED_ASC;
+            case "-_lastUpdated" -> SortOrder.LAST_UPDATED_DESC;
+            default -> throw new InvalidRequestException("Invalid value for parameter '_sort': '" + values[0]
+                    + "' (supported: _id, _lastUpdated, each optionally prefixed with '-')");
+        };
+    }
+
+    private int count(String[] values) {
+        if (values == null || values.length == 0) {
+            return defaultCount;
+        }
+        try {
+            int count = Integer.parseInt(values[0].trim());
+            if (count < 0) {
+                throw new NumberFormatException();
+            }
+            return Math.min(count, maxCount);
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException(
+                    "Invalid value for parameter '_count': '" + values[0] + "' is not a non-negative whole number");
+        }
+    }
+
+    private static String single(Map<String, String[]> params, String name) {
+        String[] values = params.get(name);
+        return values == null || values.length == 0 ? null : values[0];
+    }
+}

@@ -1,0 +1,53 @@
+package org.formulary.store;
+
+import java.util.Optional;
+import org.formulary.search.SearchQuery;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+
+/**
+ * The one storage contract of the server: versioned FHIR resources with a search index.
+ *
+ * <p>Every write runs in one database transaction that stores the new version's payload, moves the current-version
+ * pointer and replaces the resource's search-index rows; a write that fails changes nothing. Every accepted write
+ * creates a new version that is kept forever ({@link #history}); a delete is a version too. Writes stamp
+ * {@code meta.versionId} and {@code meta.lastUpdated} on the resource they are given.
+ *
+ * <p>Implementations are thread-safe: concurrent writes to one resource are serialised, and a write whose
+ * {@code expectedVersion} no longer matches fails with {@link VersionConflictException}.
+ */
+public interface ResourceStore {
+
+    /** Stores a new resource under a server-assigned id and returns its first version. */
+    StoredResource create(IBaseResource resource);
+
+    /**
+     * Stores {@code resource} as the next version of {@code type/id}, creating the resource if it does not exist.
+     * If the content equals the current, non-deleted version (ignoring {@code meta.versionId} and
+     * {@code meta.lastUpdated}) no version is created and the current one is returned with
+     * {@link WriteOutcome#changed()} false.
+     *
+     * @param expectedVersion the version the client based its change on, or {@code null} for no check
+     * @throws VersionConflictException if {@code expectedVersion} is not the current version
+     */
+    WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion);
+
+    /**
+     * Deletes {@code type/id} by storing a deletion version. Deleting a resource that does not exist or is already
+     * deleted changes nothing and returns an empty result.
+     *
+     * @throws VersionConflictException if {@code expectedVersion} is given and is not the current version
+     */
+    Optional<StoredResource> delete(String type, String id, Long expectedVersion);
+
+    /** The current version of {@code type/id}, which may be a deletion ({@link StoredResource#deleted()}). */
+    Optional<StoredResource> read(String type, String id);
+
+    /** One version of {@code type/id}, which may be a deletion. */
+    Optional<StoredResource> vread(String type, String id, long versionId);
+
+    /** A page of versions, newest first, for one resource, one type or the whole server. */
+    HistoryPage history(HistoryQuery query);
+
+    /** A page of current, non-deleted resources matching {@code query}, answered from the search index only. */
+    SearchPage search(SearchQuery query);
+}

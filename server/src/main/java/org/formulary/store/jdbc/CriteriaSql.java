@@ -1,0 +1,153 @@
+package org.formulary.store.jdbc;
+
+import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
+import java.util.List;
+import org.formulary.search.Criterion;
+import org.formulary.search.SearchValue;
+import org.formulary.search.Text;
+
+/**
+ * Translates search criteria into SQL conditions on the current-resource alias {@code c}, using EXISTS
+ * sub-queries on the index tables only (stored JSON is never read). All values are bound as arguments.
+ * Stateless, thread-safe.
+ */
+final class CriteriaSql {
+
+    private CriteriaSql() {}
+
+    /** The AND of all criteria, starting with " AND ", or empty. */
+    static SqlFragment where(List<Criterion> criteria) {
+        SqlFragment sql = new SqlFragment();
+        for (Criterion criterion : criteria) {
+            sql.append(" AND ").append(condition(criterion));
+        }
+        return sql;
+    }
+
+    private static SqlFragment condition(Criterion criterion) {
+        if (criterion.param().equals("_id")) {
+            return idCondition(criterion);
+        }
+        if (criterion.param().equals("_lastUpdated")) {
+            return or(criterion, "c.last_updated", "c.last_updated + 1");
+        }
+        if (criterion.values().get(0) instanceof SearchValue.Missing missing) {
+            return new SqlFragment().append(missing.missing() ? "NOT " : "").append(exists(criterion))
+                    .append(")");
+        }
+        boolean negate = "not".equals(criterion.modifier());
+        SqlFragment sql = new SqlFragment().append(negate ? "NOT " : "").append(exists(criterion)).append(" AND ");
+        String low = "x.low_value";
+        String high = "x.high_value";
+        return sql.append(or(criterion, low, high)).append(")");
+    }
+
+    private static SqlFragment exists(Criterion criterion) {
+        return new SqlFragment().append("EXISTS (SELECT 1 FROM " + table(criterion.type())
+                + " x WHERE x.res_type = c.res_type AND x.res_id = c.res_id AND x.param = ?", criterion.param());
+    }
+
+    private static String table(RestSearchParameterTypeEnum type) {
+        return switch (type) {
+            case TOKEN -> "idx_token";
+            case STRING -> "idx_string";
+            case REFERENCE -> "idx_reference";
+            case DATE -> "idx_date";
+            case NUMBER, QUANTITY -> "idx_number";
+            case URI -> "idx_uri";
+            default -> throw new IllegalArgumentException("not searchable: " + type);
+        };
+    }
+
+    private static SqlFragment idCondition(Criterion criterion) {
+        SearchValue first = criterion.values().get(0);
+        if (first instanceof SearchValue.Missing missing) {
+            return new SqlFragment().append(missing.missing() ? "1 = 0" : "1 = 1");
+        }
+        SqlFragment sql = new SqlFragment().append("not".equals(criterion.modifier()) ? "c.res_id NOT IN (" : "c.res_id IN (");
+        for (int i = 0; i < criterion.values().size(); i++) {
+            sql.append(i == 0 ? "?" : ", ?", ((SearchValue.Token) criterion.values().get(i)).code());
+        }
+        return sql.append(")");
+    }
+
+    /** The OR of the criterion's values, in parentheses; dates compare against the given low/high columns. */
+    private static SqlFragment or(Criterion criterion, String low, String high) {
+        SqlFragment sql = new SqlFragment().append("(");
+        for (int i = 0; i < criterion.values().size(); i++) {
+            sql.append(i == 0 ? "" : " OR ").append(value(criterion, criterion.values().get(i), low, high));
+        }
+        return sql.append(")");
+    }
+
+    private static SqlFragment value(Criterion criterion, SearchValue value, String low, String high) {
+        SqlFragment sql = new SqlFragment();
+        if (value instanceof SearchValue.Token t) {
+            token(sql, criterion.modifier(), t);
+        } else if (value instanceof SearchValue.Str s) {
+            string(sql, criterion.modifier(), s.value());
+        } else if (value instanceof SearchValue.Date d) {
+            DateSql.condition(sql, d, low, high);
+        } else if (value instanceof SearchValue.Num n) {
+            NumberSql.condition(sql, n);
+        } else if (value instanceof SearchValue.Ref r) {
+            reference(sql, r);
+        } else if (value instanceof SearchValue.Uri u) {
+            uri(sql, criterion.modifier(), u.value());
+        } else {
+            sql.append("1 = 1");
+        }
+        return sql;
+    }
+
+    private static void token(SqlFragment sql, String modifier, SearchValue.Token t) {
+        if ("text".equals(modifier)) {
+            sql.append("LOWER(x.display) LIKE ? ESCAPE '\\'", "%" + like(Text.normalize(t.code())) + "%");
+        } else if (!t.systemGiven()) {
+            sql.append("x.code = ?", t.code());
+        } else if (t.system() == null) {
+            sql.append("(x.system IS NULL AND x.code = ?)", t.code());
+        } else if (t.code() == null) {
+            sql.append("x.system = ?", t.system());
+        } else {
+            sql.append("(x.system = ? AND x.code = ?)", t.system(), t.code());
+        }
+    }
+
+    private static void string(SqlFragment sql, String modifier, String value) {
+        if ("exact".equals(modifier)) {
+            sql.append("x.value_exact = ?", value);
+        } else if ("contains".equals(modifier)) {
+            sql.append("x.value_normalized LIKE ? ESCAPE '\\'", "%" + like(Text.normalize(value)) + "%");
+        } else {
+            sql.append("x.value_normalized LIKE ? ESCAPE '\\'", like(Text.normalize(value)) + "%");
+        }
+    }
+
+    private static void reference(SqlFragment sql, SearchValue.Ref r) {
+        if (r.url() != null) {
+            sql.append("(x.target_url = ?", r.url());
+            if (r.type() != null && r.id() != null) {
+                sql.append(" OR (x.target_type = ? AND x.target_id = ?)", r.type(), r.id());
+            }
+            sql.append(")");
+        } else if (r.type() != null) {
+            sql.append("(x.target_type = ? AND x.target_id = ?)", r.type(), r.id());
+        } else {
+            sql.append("x.target_id = ?", r.id());
+        }
+    }
+
+    private static void uri(SqlFragment sql, String modifier, String value) {
+        if ("below".equals(modifier)) {
+            sql.append("x.uri LIKE ? ESCAPE '\\'", like(value) + "%");
+        } else {
+            sql.append("x.uri = ?", value);
+        }
+    }
+
+    /** {@code value} with LIKE's wildcards escaped. */
+    private static String like(String value) {
+        return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    }
+}

@@ -1,0 +1,32 @@
+package org.formulary.store.jdbc;
+
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/** Opens the database named by a JDBC URL and brings its schema up to date with the versioned migrations. */
+public final class Database {
+
+    private Database() {}
+
+    /**
+     * A pooled {@link DataSource} for {@code jdbcUrl} with the schema migrated to the newest version.
+     * The caller owns the pool and disposes it with {@link #close(DataSource)}.
+     */
+    public static DataSource open(String jdbcUrl) {
+        if (!jdbcUrl.startsWith("jdbc:h2:")) {
+            throw new IllegalArgumentException("Unsupported database URL (only jdbc:h2: so far): " + jdbcUrl);
+        }
+        JdbcConnectionPool pool = JdbcConnectionPool.create(jdbcUrl, "sa", "");
+        pool.setMaxConnections(32);
+        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+        return pool;
+    }
+
+    /** Releases the pool's connections. */
+    public static void close(DataSource dataSource) {
+        if (dataSource instanceof JdbcConnectionPool pool) {
+            pool.dispose();
+        }
+    }
+}
