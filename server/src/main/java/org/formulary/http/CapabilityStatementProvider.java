@@ -42,6 +42,14 @@ public final class CapabilityStatementProvider extends ServerCapabilityStatement
         for (CapabilityStatement.CapabilityStatementRestComponent rest : cs.getRest()) {
             for (CapabilityStatement.CapabilityStatementRestResourceComponent resource : rest.getResource()) {
                 conformance.profileFor(resource.getType()).ifPresent(resource::setProfile);
+                // _include and _revinclude are not implemented yet: do not advertise them.
+                resource.getSearchInclude().clear();
+                resource.getSearchRevInclude().clear();
+                boolean searchable = resource.getInteraction().stream()
+                        .anyMatch(i -> i.getCode() == CapabilityStatement.TypeRestfulInteraction.SEARCHTYPE);
+                if (!searchable) {
+                    resource.getSearchParam().clear();
+                }
             }
         }
         return cs;
