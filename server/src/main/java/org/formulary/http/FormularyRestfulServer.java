@@ -23,6 +23,7 @@ public final class FormularyRestfulServer extends RestfulServer {
         setResourceProviders(resourceProviders);
         setPlainProviders(plainProviders);
         registerInterceptor(new MediaTypeInterceptor());
+        registerInterceptor(new ErrorOutcomeInterceptor());
         registerInterceptor(new CorsInterceptor(corsConfiguration()));
     }
 

@@ -24,7 +24,7 @@ final class HttpErrors {
         OperationOutcome oo = new OperationOutcome();
         oo.addIssue()
                 .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-                .setCode(status == 404 ? OperationOutcome.IssueType.NOTFOUND : OperationOutcome.IssueType.PROCESSING)
+                .setCode(ErrorOutcomeInterceptor.typeFor(status))
                 .setDiagnostics(message);
         return ctx.newJsonParser().encodeResourceToString(oo);
     }

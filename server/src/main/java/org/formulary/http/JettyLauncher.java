@@ -85,7 +85,10 @@ public final class JettyLauncher {
         public boolean handle(Request request, Response response, Callback callback) {
             int status = response.getStatus() < 400 ? 500 : response.getStatus();
             Object message = request.getAttribute(ERROR_MESSAGE);
-            String text = message == null ? "HTTP " + status : message.toString();
+            Object cause = request.getAttribute(ERROR_EXCEPTION);
+            String text = (message == null ? "HTTP " + status : message.toString())
+                    + (cause instanceof Throwable t && t.getMessage() != null ? ": " + t.getMessage() : "")
+                    + " (request URI: " + request.getHttpURI() + ")";
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/fhir+json;charset=utf-8");
             byte[] body = HttpErrors.operationOutcomeJson(ctx, status, text).getBytes(StandardCharsets.UTF_8);
             response.write(true, ByteBuffer.wrap(body), callback);

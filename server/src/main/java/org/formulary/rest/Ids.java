@@ -31,6 +31,23 @@ final class Ids {
         }
     }
 
+    /** The version an {@code If-Match} header ({@code W/"3"}, {@code "3"} or {@code 3}) asks for, or null. */
+    static Long ifMatchVersion(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        String value = header.trim();
+        if (value.startsWith("W/")) {
+            value = value.substring(2);
+        }
+        value = value.replace("\"", "");
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("Invalid If-Match header '" + header + "': expected W/\"[version]\"");
+        }
+    }
+
     /** Runs a conditional write, answering 412 Precondition Failed when its expected version is stale. */
     static <T> T onConflict(Supplier<T> write) {
         try {

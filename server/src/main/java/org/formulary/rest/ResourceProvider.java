@@ -83,9 +83,12 @@ public final class ResourceProvider implements IResourceProvider {
     }
 
     @Delete
-    public MethodOutcome delete(@IdParam IdType id) {
+    public MethodOutcome delete(@IdParam IdType id, RequestDetails request) {
+        if (id == null || !id.hasIdPart()) {
+            throw new InvalidRequestException("Conditional delete is not supported: DELETE needs [type]/[id]");
+        }
         Ids.requireValid(id.getIdPart());
-        Long expected = id.hasVersionIdPart() ? Ids.version(id) : null;
+        Long expected = Ids.ifMatchVersion(request.getHeader("If-Match"));
         Optional<StoredResource> deleted = Ids.onConflict(() -> services.store().delete(typeName, id.getIdPart(),
                 expected));
         OperationOutcome oo = new OperationOutcome();

@@ -58,6 +58,8 @@ public final class QueryParser {
                 linkParams.put(key, List.of(entry.getValue()));
             }
         }
+        checkChoice(params, "_total", Set.of("none", "estimate", "accurate"));
+        checkChoice(params, "_summary", Set.of("true", "false", "text", "data", "count"));
         SearchQuery query = new SearchQuery(
                 type,
                 List.copyOf(criteria),
@@ -151,6 +153,19 @@ public final class QueryParser {
         } catch (NumberFormatException e) {
             throw new InvalidRequestException(
                     "Invalid value for parameter '_count': '" + values[0] + "' is not a non-negative whole number");
+        }
+    }
+
+    private static void checkChoice(Map<String, String[]> params, String name, Set<String> allowed) {
+        String[] values = params.get(name);
+        if (values == null) {
+            return;
+        }
+        for (String value : values) {
+            if (!allowed.contains(value)) {
+                throw new InvalidRequestException("Invalid value for parameter '" + name + "': '" + value
+                        + "' (allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+            }
         }
     }
 

@@ -1,0 +1,44 @@
+package org.formulary.http;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.ResponseDetails;
+import org.hl7.fhir.instance.model.api.IBaseOperationOutcome;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
+
+/**
+ * Gives the OperationOutcome of an error response the issue type that matches its HTTP status (HAPI writes
+ * {@code processing} for all of them): 404 {@code not-found}, 410 {@code deleted}, 412 {@code conflict},
+ * 406/415 {@code not-supported}, other 4xx {@code invalid}. Validator outcomes (422) keep their own codes.
+ * Stateless, thread-safe.
+ */
+@Interceptor
+public final class ErrorOutcomeInterceptor {
+
+    @Hook(Pointcut.SERVER_OUTGOING_FAILURE_OPERATIONOUTCOME)
+    public void setIssueTypes(IBaseOperationOutcome outcome, ResponseDetails response) {
+        if (!(outcome instanceof OperationOutcome oo) || response.getResponseCode() == 422) {
+            return;
+        }
+        IssueType type = typeFor(response.getResponseCode());
+        for (OperationOutcome.OperationOutcomeIssueComponent issue : oo.getIssue()) {
+            if (issue.getCode() == IssueType.PROCESSING) {
+                issue.setCode(type);
+            }
+        }
+    }
+
+    /** The issue type for an error response with HTTP {@code status}. */
+    static IssueType typeFor(int status) {
+        return switch (status) {
+            case 404 -> IssueType.NOTFOUND;
+            case 410 -> IssueType.DELETED;
+            case 409, 412 -> IssueType.CONFLICT;
+            case 405, 406, 415 -> IssueType.NOTSUPPORTED;
+            case 413 -> IssueType.TOOLONG;
+            default -> status >= 500 ? IssueType.EXCEPTION : IssueType.INVALID;
+        };
+    }
+}
