@@ -33,7 +33,7 @@ CREATE TABLE idx_token (
     param     VARCHAR(100)  NOT NULL,
     system    VARCHAR(512),
     code      VARCHAR(512),
-    display   VARCHAR(1024)
+    display   VARCHAR(1024)  -- display or CodeableConcept.text, normalised (lower case, no accents)
 );
 CREATE INDEX ix_idx_token_code ON idx_token (res_type, param, code, system);
 CREATE INDEX ix_idx_token_res ON idx_token (res_type, res_id, param);

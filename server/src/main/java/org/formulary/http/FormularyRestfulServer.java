@@ -24,6 +24,7 @@ public final class FormularyRestfulServer extends RestfulServer {
         setPlainProviders(plainProviders);
         registerInterceptor(new MediaTypeInterceptor());
         registerInterceptor(new ErrorOutcomeInterceptor());
+        registerInterceptor(new SearchTotalInterceptor());
         registerInterceptor(new CorsInterceptor(corsConfiguration()));
     }
 

@@ -10,7 +10,10 @@ import java.util.List;
  */
 public final class IndexRows {
 
-    /** A token: a coded value with optional system and display text. */
+    /**
+     * A token: a coded value with optional system, and its display text normalised for {@code :text} searches
+     * ({@code CodeableConcept.text} is a row of its own, with no code).
+     */
     public record Token(String param, String system, String code, String display) {}
 
     /** A string value, kept normalised (for prefix and contains matching) and as written (for :exact). */

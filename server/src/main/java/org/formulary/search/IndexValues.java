@@ -43,9 +43,9 @@ final class IndexValues {
     private static void addToken(IndexRows rows, String name, IBase value) {
         if (value instanceof CodeableConcept cc) {
             for (Coding coding : cc.getCoding()) {
-                token(rows, name, coding.getSystem(), coding.getCode(), display(coding.getDisplay(), cc.getText()));
+                token(rows, name, coding.getSystem(), coding.getCode(), coding.getDisplay());
             }
-            if (!cc.hasCoding() && cc.hasText()) {
+            if (cc.hasText()) {
                 token(rows, name, null, null, cc.getText());
             }
         } else if (value instanceof Coding coding) {
@@ -63,15 +63,12 @@ final class IndexValues {
         }
     }
 
-    private static String display(String display, String text) {
-        return display != null ? display : text;
-    }
-
     private static void token(IndexRows rows, String name, String system, String code, String display) {
         if (code == null && display == null) {
             return;
         }
-        rows.tokens.add(new IndexRows.Token(name, Text.truncate(system), Text.truncate(code), Text.truncate(display)));
+        rows.tokens.add(new IndexRows.Token(name, Text.truncate(system), Text.truncate(code),
+                display == null ? null : Text.normalize(display)));
     }
 
     private static void addString(IndexRows rows, String name, IBase value) {

@@ -102,7 +102,9 @@ final class CriteriaSql {
 
     private static void token(SqlFragment sql, String modifier, SearchValue.Token t) {
         if ("text".equals(modifier)) {
-            sql.append("LOWER(x.display) LIKE ? ESCAPE '\\'", "%" + like(Text.normalize(t.code())) + "%");
+            // string semantics: the text, or one of its words, starts with the value
+            String start = like(Text.normalize(t.code()));
+            sql.append("(x.display LIKE ? ESCAPE '\\' OR x.display LIKE ? ESCAPE '\\')", start + "%", "% " + start + "%");
         } else if (!t.systemGiven()) {
             sql.append("x.code = ?", t.code());
         } else if (t.system() == null) {
