@@ -66,6 +66,17 @@ public final class FormularyServer implements AutoCloseable {
         validator.warmUp();
 
         DataSource dataSource = Database.open(settings.dbUrl());
+        try {
+            return serve(settings, ctx, conformance, registry, validator, dataSource, started);
+        } catch (Exception | Error e) {
+            Database.close(dataSource);
+            throw e;
+        }
+    }
+
+    private static FormularyServer serve(Settings settings, FhirContext ctx, ConformancePackage conformance,
+            SearchParamRegistry registry, ProfileValidator validator, DataSource dataSource, long started)
+            throws Exception {
         ValidatingResourceStore store = new ValidatingResourceStore(
                 new JdbcResourceStore(dataSource, ctx, new IndexExtractor(ctx, registry)), ctx, validator, conformance);
         ContentLoader.Report report = new ContentLoader(ctx, store).load(settings.contentDir());

@@ -48,6 +48,8 @@ final class BundlePages {
     static Bundle history(RequestDetails request, HistoryPage page, Function<StoredResource, IBaseResource> parse) {
         String base = request.getFhirServerBase();
         Bundle bundle = newBundle(Bundle.BundleType.HISTORY);
+        // HAPI's history binding insists that what a @History method returns has an id.
+        bundle.setId(UUID.randomUUID().toString());
         bundle.setTotal(page.total());
         String url = base + "/" + request.getRequestPath();
         Map<String, List<String>> params = new java.util.TreeMap<>();
@@ -90,7 +92,6 @@ final class BundlePages {
 
     private static Bundle newBundle(Bundle.BundleType type) {
         Bundle bundle = new Bundle();
-        bundle.setId(UUID.randomUUID().toString());
         bundle.getMeta().setLastUpdated(new Date());
         bundle.setType(type);
         return bundle;

@@ -3,6 +3,7 @@ package org.formulary.rest;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.formulary.store.VersionConflictException;
 import org.hl7.fhir.r4.model.IdType;
@@ -12,6 +13,8 @@ final class Ids {
 
     /** FHIR R4 id: 1-64 of letters, digits, '-' and '.'. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
+    private static final Pattern WRAPPED_PRIMITIVE = Pattern.compile("[A-Za-z]+Type\\[(.*)]");
 
     private Ids() {}
 
@@ -46,6 +49,18 @@ final class Ids {
         } catch (NumberFormatException e) {
             throw new InvalidRequestException("Invalid If-Match header '" + header + "': expected W/\"[version]\"");
         }
+    }
+
+    /**
+     * The URL of a {@code $validate} profile parameter. HAPI 8.8.1 hands a {@code valueUri}/{@code valueCanonical}
+     * part over as its {@code toString()} ({@code UriType[http://...]}); this takes the URL back out.
+     */
+    static String profileUrl(String parameter) {
+        if (parameter == null) {
+            return null;
+        }
+        Matcher wrapped = WRAPPED_PRIMITIVE.matcher(parameter.trim());
+        return wrapped.matches() ? wrapped.group(1) : parameter.trim();
     }
 
     /** Runs a conditional write, answering 412 Precondition Failed when its expected version is stale. */

@@ -135,7 +135,7 @@ public final class ResourceProvider implements IResourceProvider {
             throw new InvalidRequestException("$validate needs a resource in the body (or an instance id)");
         }
         MethodOutcome outcome = new MethodOutcome();
-        outcome.setOperationOutcome(services.validate(target, profile));
+        outcome.setOperationOutcome(services.validate(target, Ids.profileUrl(profile)));
         return outcome;
     }
 
