@@ -56,7 +56,7 @@ public final class FormularyServer implements AutoCloseable {
 
     /** Starts a server with {@code settings}; it is ready (content loaded, validator warm) when this returns. */
     public static FormularyServer start(Settings settings) throws Exception {
-        long started = System.nanoTime();
+        Phases phases = new Phases();
         FhirContext ctx = FhirContext.forR4();
         ctx.setParserErrorHandler(new StrictErrorHandler());
 
@@ -64,10 +64,12 @@ public final class FormularyServer implements AutoCloseable {
         SearchParamRegistry registry = SearchParamRegistry.build(ctx, conformance.searchParameters());
         ProfileValidator validator = new ProfileValidator(ctx, ValidationChain.build(ctx, conformance));
         validator.warmUp();
+        phases.lap("validator");
 
         DataSource dataSource = Database.open(settings.dbUrl());
+        phases.lap("database");
         try {
-            return serve(settings, ctx, conformance, registry, validator, dataSource, started);
+            return serve(settings, ctx, conformance, registry, validator, dataSource, phases);
         } catch (Exception | Error e) {
             Database.close(dataSource);
             throw e;
@@ -75,11 +77,12 @@ public final class FormularyServer implements AutoCloseable {
     }
 
     private static FormularyServer serve(Settings settings, FhirContext ctx, ConformancePackage conformance,
-            SearchParamRegistry registry, ProfileValidator validator, DataSource dataSource, long started)
+            SearchParamRegistry registry, ProfileValidator validator, DataSource dataSource, Phases phases)
             throws Exception {
         ValidatingResourceStore store = new ValidatingResourceStore(
                 new JdbcResourceStore(dataSource, ctx, new IndexExtractor(ctx, registry)), ctx, validator, conformance);
         ContentLoader.Report report = new ContentLoader(ctx, store).load(settings.contentDir());
+        phases.lap("content");
 
         FormularyServices services = new FormularyServices(ctx, store,
                 new QueryParser(registry, settings.defaultPageSize(), settings.maxPageSize()), validator,
@@ -97,12 +100,36 @@ public final class FormularyServer implements AutoCloseable {
         int port = http.start();
         String baseUrl = settings.baseUrlFor(port);
         servlet.setServerAddressStrategy(new HardcodedServerAddressStrategy(baseUrl));
+        phases.lap("http");
 
-        LOG.info("Formulary server ready at {} in {} ms: {} resources loaded and validated ({} new, {} updated,"
+        LOG.info("Formulary server ready at {} in {} ms ({}): {} resources loaded and validated ({} new, {} updated,"
                         + " {} unchanged); serving {}",
-                baseUrl, (System.nanoTime() - started) / 1_000_000, report.files(), report.created(), report.updated(),
+                baseUrl, phases.totalMillis(), phases, report.files(), report.created(), report.updated(),
                 report.unchanged(), types);
         return new FormularyServer(http, dataSource, baseUrl, report);
+    }
+
+    /** Wall-clock time of each startup phase, for the ready line. Not thread-safe. */
+    private static final class Phases {
+        private final long start = System.nanoTime();
+        private long last = start;
+        private final StringBuilder laps = new StringBuilder();
+
+        void lap(String name) {
+            long now = System.nanoTime();
+            laps.append(laps.length() == 0 ? "" : ", ").append(name).append(' ').append((now - last) / 1_000_000)
+                    .append(" ms");
+            last = now;
+        }
+
+        long totalMillis() {
+            return (System.nanoTime() - start) / 1_000_000;
+        }
+
+        @Override
+        public String toString() {
+            return laps.toString();
+        }
     }
 
     /** The public FHIR base URL, e.g. {@code http://localhost:8080/fhir}. */
