@@ -1,5 +1,6 @@
 package org.formulary;
 
+import static org.formulary.TestData.FHIR_JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ca.uhn.fhir.context.FhirContext;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -33,11 +33,7 @@ import org.formulary.config.Settings;
 import org.formulary.content.ContentLoader;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CodeableConcept;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Medication;
-import org.hl7.fhir.r4.model.Quantity;
-import org.hl7.fhir.r4.model.Ratio;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -51,9 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ContentLoadTest {
 
     private static final FhirContext CTX = FhirContext.forR4();
-    private static final String FHIR_JSON = "application/fhir+json";
-    private static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
-    private static final String UCUM = "http://unitsofmeasure.org";
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<String> memoryDatabases = new ArrayList<>();
@@ -197,7 +190,7 @@ class ContentLoadTest {
             HttpResponse<String> created = send(first, request(first, "/Medication")
                     .header("Content-Type", FHIR_JSON)
                     .POST(HttpRequest.BodyPublishers.ofString(CTX.newJsonParser().encodeResourceToString(
-                            medication("kept across restarts")))));
+                            TestData.medication("kept across restarts")))));
             assertEquals(201, created.statusCode(), created.body());
             Medication stored = CTX.newJsonParser().parseResource(Medication.class, created.body());
             id = stored.getIdElement().getIdPart();
@@ -247,7 +240,7 @@ class ContentLoadTest {
 
     /** A copy of the repository's {@code resources/} folder in the temp dir. */
     private Path copyOfRepositoryContent() throws IOException {
-        Path source = repositoryResourcesDir();
+        Path source = TestData.repositoryResourcesDir();
         Path target = tmp.resolve("content");
         try (Stream<Path> walk = Files.walk(source)) {
             for (Path path : walk.sorted().collect(Collectors.toList())) {
@@ -275,22 +268,6 @@ class ContentLoadTest {
         return files;
     }
 
-    /** The repository's {@code resources/} folder: {@code ../resources} from the module, else found walking up. */
-    private static Path repositoryResourcesDir() {
-        Path candidate = Path.of("..", "resources");
-        if (Files.isDirectory(candidate.resolve("Medication"))) {
-            return candidate.normalize();
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path resources = dir.resolve("resources");
-            if (Files.isDirectory(resources) && Files.isDirectory(dir.resolve("conformance"))) {
-                return resources;
-            }
-        }
-        throw new IllegalStateException("Cannot find the repository's resources/ folder from "
-                + Path.of("").toAbsolutePath());
-    }
-
     /** How many versioned migration scripts the build carries. */
     private static int migrationScripts() throws Exception {
         URL url = ContentLoadTest.class.getClassLoader().getResource("db/migration");
@@ -310,21 +287,6 @@ class ContentLoadTest {
                 return rs.getInt(1);
             }
         }
-    }
-
-    private static Medication medication(String text) {
-        Medication m = new Medication();
-        m.getCode().addCoding(new Coding(RXNORM, "197391", "baclofen 10 MG Oral Tablet")).setText(text);
-        m.setStatus(Medication.MedicationStatus.ACTIVE);
-        m.getForm().addCoding(new Coding("http://snomed.info/sct", "421026006", "Oral tablet"));
-        m.addIngredient()
-                .setItem(new CodeableConcept().addCoding(new Coding(RXNORM, "1292", "baclofen")))
-                .setStrength(new Ratio()
-                        .setNumerator(new Quantity().setValue(new BigDecimal("10")).setUnit("mg").setSystem(UCUM)
-                                .setCode("mg"))
-                        .setDenominator(new Quantity().setValue(BigDecimal.ONE).setUnit("tablet").setSystem(UCUM)
-                                .setCode("{tablet}")));
-        return m;
     }
 
     private HttpRequest.Builder request(FormularyServer server, String path) {

@@ -1,5 +1,7 @@
 package org.formulary;
 
+import static org.formulary.TestData.FHIR_JSON;
+import static org.formulary.TestData.FHIR_XML;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import ca.uhn.fhir.parser.IParser;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -30,10 +31,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Medication;
-import org.hl7.fhir.r4.model.Quantity;
-import org.hl7.fhir.r4.model.Ratio;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -47,11 +45,6 @@ class CrudAndHistoryTest {
     @RegisterExtension
     static final FormularyServerExtension SERVER = new FormularyServerExtension();
 
-    private static final String FHIR_JSON = "application/fhir+json";
-    private static final String FHIR_XML = "application/fhir+xml";
-    private static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
-    private static final String SNOMED = "http://snomed.info/sct";
-    private static final String UCUM = "http://unitsofmeasure.org";
     private static final DateTimeFormatter SINCE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -545,24 +538,9 @@ class CrudAndHistoryTest {
 
     // --------------------------------------------------------------------------------------------------- helpers
 
-    /** A Medication that conforms to the formulary profile. */
-    static Medication medication(String text) {
-        Medication m = new Medication();
-        m.getCode().addCoding().setSystem(RXNORM).setCode("197391").setDisplay("baclofen 10 MG Oral Tablet");
-        m.getCode().setText(text);
-        m.setStatus(Medication.MedicationStatus.ACTIVE);
-        m.getForm().addCoding().setSystem(SNOMED).setCode("421026006").setDisplay("Oral tablet");
-        m.getForm().setText("Oral tablet");
-        m.addIngredient()
-                .setItem(new CodeableConcept().setText("baclofen")
-                        .addCoding(new org.hl7.fhir.r4.model.Coding(RXNORM, "1292", "baclofen")))
-                .setIsActive(true)
-                .setStrength(new Ratio()
-                        .setNumerator(new Quantity().setValue(new BigDecimal("10")).setUnit("mg").setSystem(UCUM)
-                                .setCode("mg"))
-                        .setDenominator(new Quantity().setValue(BigDecimal.ONE).setUnit("tablet").setSystem(UCUM)
-                                .setCode("{tablet}")));
-        return m;
+    /** A Medication that conforms to the formulary profile, with the ingredient details and the form text. */
+    private static Medication medication(String text) {
+        return TestData.medication(text, TestData.Extra.INGREDIENT_DETAILS, TestData.Extra.FORM_TEXT);
     }
 
     private Medication create(Medication medication) throws Exception {

@@ -1,5 +1,7 @@
 package org.formulary;
 
+import static org.formulary.TestData.FHIR_JSON;
+import static org.formulary.TestData.FHIR_XML;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,8 +37,6 @@ class ErrorHandlingTest {
     @RegisterExtension
     static final FormularyServerExtension SERVER = new FormularyServerExtension();
 
-    private static final String JSON = "application/fhir+json";
-    private static final String XML = "application/fhir+xml";
     private static final String EXISTING = "baclofen-5mg-tablet";
 
     // ---- reads ------------------------------------------------------------------------------------------------
@@ -50,16 +50,18 @@ class ErrorHandlingTest {
     @Test
     void unknownIdIs404InTheAskedFormat() throws Exception {
         assertOperationOutcome(SERVER.get("/Medication/does-not-exist"), 404, "Medication/does-not-exist is not known");
-        HttpResponse<String> xml = SERVER.send(SERVER.request("/Medication/does-not-exist").header("Accept", XML).GET());
-        assertOperationOutcome(xml, 404, "Medication/does-not-exist is not known", XML);
+        HttpResponse<String> xml = SERVER.send(SERVER.request("/Medication/does-not-exist")
+                .header("Accept", FHIR_XML).GET());
+        assertOperationOutcome(xml, 404, "Medication/does-not-exist is not known", FHIR_XML);
         assertOperationOutcome(SERVER.send(SERVER.request("/Medication/does-not-exist?_format=xml").GET()), 404,
-                "Medication/does-not-exist is not known", XML);
+                "Medication/does-not-exist is not known", FHIR_XML);
     }
 
     @Test
     void readAfterDeleteIs410() throws Exception {
         String id = createMedication();
-        HttpResponse<String> deleted = SERVER.send(SERVER.request("/Medication/" + id).header("Accept", JSON).DELETE());
+        HttpResponse<String> deleted = SERVER.send(SERVER.request("/Medication/" + id)
+                .header("Accept", FHIR_JSON).DELETE());
         assertEquals(200, deleted.statusCode(), deleted.body());
 
         assertOperationOutcome(SERVER.get("/Medication/" + id), 410, "was deleted");
@@ -100,7 +102,8 @@ class ErrorHandlingTest {
 
     @Test
     void wrongMethodOnMetadataIs405() throws Exception {
-        assertOperationOutcome(SERVER.send(SERVER.request("/metadata").header("Accept", JSON).DELETE()), 405, "GET");
+        assertOperationOutcome(SERVER.send(SERVER.request("/metadata").header("Accept", FHIR_JSON).DELETE()),
+                405, "GET");
     }
 
     @Test
@@ -128,7 +131,7 @@ class ErrorHandlingTest {
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write((head + "\r\nHost: localhost\r\nAccept: " + JSON + "\r\nConnection: close\r\n\r\n")
+            out.write((head + "\r\nHost: localhost\r\nAccept: " + FHIR_JSON + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = socket.getInputStream();
@@ -140,7 +143,7 @@ class ErrorHandlingTest {
                     .map(l -> l.substring("content-type:".length()).trim())
                     .findFirst().orElse("");
             assertOutcome(Integer.parseInt(headers.substring(9, 12)), contentType, raw.substring(split + 4), status,
-                    diagnostics, JSON, what);
+                    diagnostics, FHIR_JSON, what);
         }
     }
 
@@ -169,7 +172,7 @@ class ErrorHandlingTest {
 
     @Test
     void invalidSearchValueInPostedSearchIs400() throws Exception {
-        HttpResponse<String> r = SERVER.send(SERVER.request("/Medication/_search").header("Accept", JSON)
+        HttpResponse<String> r = SERVER.send(SERVER.request("/Medication/_search").header("Accept", FHIR_JSON)
                 .header("Content-Type", "application/x-www-form-urlencoded").POST(BodyPublishers.ofString("_count=abc")));
         assertOperationOutcome(r, 400, "'_count'");
     }
@@ -188,7 +191,7 @@ class ErrorHandlingTest {
     void unknownSearchParameterIsIgnoredAndDroppedFromSelfLink() throws Exception {
         HttpResponse<String> r = SERVER.get("/Medication?nosuchparam=x&_count=2");
         assertEquals(200, r.statusCode(), r.body());
-        assertFhirContentType(r.headers().firstValue("Content-Type").orElse(""), JSON, r.body());
+        assertFhirContentType(r.headers().firstValue("Content-Type").orElse(""), FHIR_JSON, r.body());
         String self = json().parseResource(Bundle.class, r.body()).getLink("self").getUrl();
         assertFalse(self.contains("nosuchparam"), self);
         assertTrue(self.contains("_count=2"), self);
@@ -197,7 +200,7 @@ class ErrorHandlingTest {
     @Test
     void unknownSearchParameterWithStrictHandlingIs400() throws Exception {
         HttpResponse<String> r = SERVER.send(SERVER.request("/Medication?nosuchparam=x")
-                .header("Accept", JSON).header("Prefer", "handling=strict").GET());
+                .header("Accept", FHIR_JSON).header("Prefer", "handling=strict").GET());
         assertOperationOutcome(r, 400, "Unknown search parameter 'nosuchparam'");
     }
 
@@ -230,7 +233,7 @@ class ErrorHandlingTest {
 
     @Test
     void postedSearchWithTextPlainIs415() throws Exception {
-        HttpResponse<String> r = SERVER.send(SERVER.request("/Medication/_search").header("Accept", JSON)
+        HttpResponse<String> r = SERVER.send(SERVER.request("/Medication/_search").header("Accept", FHIR_JSON)
                 .header("Content-Type", "text/plain").POST(BodyPublishers.ofString("code=x")));
         assertOperationOutcome(r, 415, "text/plain");
     }
@@ -264,11 +267,11 @@ class ErrorHandlingTest {
 
     @Test
     void malformedXmlOnCreateIs400InXml() throws Exception {
-        assertRejectedCreate(SERVER.request("/Medication").header("Content-Type", XML).header("Accept", XML),
+        assertRejectedCreate(SERVER.request("/Medication").header("Content-Type", FHIR_XML).header("Accept", FHIR_XML),
                 "<Medication xmlns=\"http://hl7.org/fhir\"><status value=\"active\"/>", 400,
-                "Failed to parse request body as XML", XML);
-        assertRejectedCreate(SERVER.request("/Medication").header("Content-Type", XML).header("Accept", XML),
-                "{\"resourceType\":\"Medication\"}", 400, "Failed to parse request body as XML", XML);
+                "Failed to parse request body as XML", FHIR_XML);
+        assertRejectedCreate(SERVER.request("/Medication").header("Content-Type", FHIR_XML).header("Accept", FHIR_XML),
+                "{\"resourceType\":\"Medication\"}", 400, "Failed to parse request body as XML", FHIR_XML);
     }
 
     @Test
@@ -292,7 +295,7 @@ class ErrorHandlingTest {
 
     @Test
     void createWithIdInTheUrlIs400() throws Exception {
-        assertRejectedCreate(SERVER.request("/Medication/chosen-id").header("Content-Type", JSON),
+        assertRejectedCreate(SERVER.request("/Medication/chosen-id").header("Content-Type", FHIR_JSON),
                 validMedicationJson(null), 400, "Can not create resource with ID \"chosen-id\"");
     }
 
@@ -333,7 +336,7 @@ class ErrorHandlingTest {
 
     @Test
     void updateWithoutIdInUrlIs400() throws Exception {
-        assertRejectedCreate(SERVER.request("/Medication").header("Content-Type", JSON).method("PUT",
+        assertRejectedCreate(SERVER.request("/Medication").header("Content-Type", FHIR_JSON).method("PUT",
                 BodyPublishers.ofString(validMedicationJson(EXISTING))), null, 400, "request URL must contain an ID");
     }
 
@@ -345,7 +348,7 @@ class ErrorHandlingTest {
 
     @Test
     void updateOfUnknownTypeIs404() throws Exception {
-        assertRejectedCreate(SERVER.request("/NoSuchType/1").header("Content-Type", JSON).method("PUT",
+        assertRejectedCreate(SERVER.request("/NoSuchType/1").header("Content-Type", FHIR_JSON).method("PUT",
                 BodyPublishers.ofString("{\"resourceType\":\"NoSuchType\",\"id\":\"1\"}")), null, 404,
                 "Unknown resource type 'NoSuchType'");
     }
@@ -374,7 +377,7 @@ class ErrorHandlingTest {
     @Test
     void patchIsNotSupportedAnd400() throws Exception {
         String id = createMedication();
-        assertRejectedUpdate(id, SERVER.request("/Medication/" + id).header("Accept", JSON)
+        assertRejectedUpdate(id, SERVER.request("/Medication/" + id).header("Accept", FHIR_JSON)
                         .header("Content-Type", "application/json-patch+json"),
                 "[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"inactive\"}]", 400, "PATCH", "PATCH");
     }
@@ -385,7 +388,7 @@ class ErrorHandlingTest {
         int versions = historyVersions(id);
         int medications = medicationTotal();
         HttpResponse<String> r = SERVER.send(SERVER.request("/Medication/" + id)
-                .header("Accept", JSON).header("If-Match", "W/\"99\"").DELETE());
+                .header("Accept", FHIR_JSON).header("If-Match", "W/\"99\"").DELETE());
         assertOperationOutcome(r, 412, "99");
         assertEquals(versions, historyVersions(id), "versions of Medication/" + id + " after a rejected delete");
         assertEquals(medications, medicationTotal(), "Medication total after a rejected delete");
@@ -396,7 +399,7 @@ class ErrorHandlingTest {
     void deleteWithoutIdIs400(String path) throws Exception {
         int medications = medicationTotal();
         int versions = allVersions();
-        assertOperationOutcome(SERVER.send(SERVER.request(path).header("Accept", JSON).DELETE()), 400, "id");
+        assertOperationOutcome(SERVER.send(SERVER.request(path).header("Accept", FHIR_JSON).DELETE()), 400, "id");
         assertEquals(medications, medicationTotal(), "Medication total after a rejected delete");
         assertEquals(versions, allVersions(), "server history after a rejected delete");
     }
@@ -405,7 +408,7 @@ class ErrorHandlingTest {
 
     /** Asserts a JSON OperationOutcome with {@code status} and an error issue whose diagnostics contain the text. */
     private static OperationOutcome assertOperationOutcome(HttpResponse<String> r, int status, String diagnostics) {
-        return assertOperationOutcome(r, status, diagnostics, JSON);
+        return assertOperationOutcome(r, status, diagnostics, FHIR_JSON);
     }
 
     private static OperationOutcome assertOperationOutcome(HttpResponse<String> r, int status, String diagnostics,
@@ -421,7 +424,7 @@ class ErrorHandlingTest {
         assertFalse(body.toLowerCase(Locale.ROOT).contains("<html"), "HTML body: " + context);
         assertEquals(status, actualStatus, context);
         assertFhirContentType(contentType, mediaType, context);
-        IParser parser = mediaType.equals(XML) ? SERVER.clientContext().newXmlParser() : json();
+        IParser parser = mediaType.equals(FHIR_XML) ? SERVER.clientContext().newXmlParser() : json();
         OperationOutcome oo = parser.parseResource(OperationOutcome.class, body);
         assertErrorIssue(oo, diagnostics, context);
         return oo;
@@ -434,7 +437,7 @@ class ErrorHandlingTest {
     }
 
     private static void assertFhirContentType(String contentType, String mediaType, String context) {
-        String expected = mediaType.equals(XML) ? "fhir+xml" : "fhir+json";
+        String expected = mediaType.equals(FHIR_XML) ? "fhir+xml" : "fhir+json";
         assertTrue(contentType.contains(expected), "Content-Type '" + contentType + "', expected " + mediaType
                 + ": " + context);
     }
@@ -445,7 +448,7 @@ class ErrorHandlingTest {
      */
     private static OperationOutcome assertRejectedCreate(HttpRequest.Builder request, String body, int status,
             String diagnostics) throws Exception {
-        return assertRejectedCreate(request, body, status, diagnostics, JSON);
+        return assertRejectedCreate(request, body, status, diagnostics, FHIR_JSON);
     }
 
     private static OperationOutcome assertRejectedCreate(HttpRequest.Builder request, String body, int status,
@@ -455,8 +458,8 @@ class ErrorHandlingTest {
         if (body != null) {
             request.POST(BodyPublishers.ofString(body));
         }
-        if (mediaType.equals(JSON)) {
-            request.header("Accept", JSON);
+        if (mediaType.equals(FHIR_JSON)) {
+            request.header("Accept", FHIR_JSON);
         }
         OperationOutcome oo = assertOperationOutcome(SERVER.send(request), status, diagnostics, mediaType);
         assertEquals(medications, medicationTotal(), "Medication total after a rejected write");
@@ -484,19 +487,16 @@ class ErrorHandlingTest {
     }
 
     private static HttpRequest.Builder jsonPost() {
-        return SERVER.request("/Medication").header("Content-Type", JSON);
+        return SERVER.request("/Medication").header("Content-Type", FHIR_JSON);
     }
 
     private static HttpRequest.Builder jsonPut(String id) {
-        return SERVER.request("/Medication/" + id).header("Content-Type", JSON).header("Accept", JSON);
+        return SERVER.request("/Medication/" + id).header("Content-Type", FHIR_JSON).header("Accept", FHIR_JSON);
     }
 
     /** A Medication that conforms to the formulary profile: the 5 mg tablet's content, with {@code id} (or none). */
     private static String validMedicationJson(String id) throws IOException {
-        Medication medication;
-        try (InputStream in = ErrorHandlingTest.class.getResourceAsStream("/content/Medication/" + EXISTING + ".json")) {
-            medication = json().parseResource(Medication.class, in);
-        }
+        Medication medication = TestData.contentMedication(EXISTING);
         medication.setMeta(null);
         medication.setId(id);
         return json().encodeResourceToString(medication);
@@ -509,7 +509,7 @@ class ErrorHandlingTest {
 
     /** Creates a conforming Medication and returns its id. */
     private static String createMedication() throws Exception {
-        HttpResponse<String> r = SERVER.send(jsonPost().header("Accept", JSON)
+        HttpResponse<String> r = SERVER.send(jsonPost().header("Accept", FHIR_JSON)
                 .POST(BodyPublishers.ofString(validMedicationJson(null))));
         assertEquals(201, r.statusCode(), r.body());
         return json().parseResource(Medication.class, r.body()).getIdElement().getIdPart();

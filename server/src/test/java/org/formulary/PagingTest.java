@@ -1,5 +1,10 @@
 package org.formulary;
 
+import static org.formulary.TestData.FHIR_JSON;
+import static org.formulary.TestData.MARKER_SYSTEM;
+import static org.formulary.TestData.linkParams;
+import static org.formulary.TestData.markedMedication;
+import static org.formulary.TestData.marker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -8,10 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ca.uhn.fhir.parser.IParser;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -31,7 +33,6 @@ import java.util.TreeSet;
 import java.util.UUID;
 import org.formulary.config.Settings;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
@@ -48,8 +49,6 @@ class PagingTest {
     @RegisterExtension
     static final FormularyServerExtension SERVER = new FormularyServerExtension();
 
-    static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
-    static final String MARKER_SYSTEM = "http://example.org/fhir/test/marker";
     static final int N = 25;
     static final int PAGE = 7;
 
@@ -153,7 +152,7 @@ class PagingTest {
         List<Bundle> viaGet = followNext(search(p, "_count", "4"));
         HttpResponse<String> response = SERVER.send(SERVER.request("/Medication/_search")
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Accept", "application/fhir+json")
+                .header("Accept", FHIR_JSON)
                 .POST(HttpRequest.BodyPublishers.ofString("code=" + enc(MARKER_SYSTEM + "|" + marker(p))
                         + "&_count=4")));
         assertEquals(200, response.statusCode(), response.body());
@@ -171,7 +170,7 @@ class PagingTest {
         Map<String, Instant> updated = new LinkedHashMap<>();
         // created in shuffled id order, a few ms apart: lastUpdated order is not id order
         for (String id : shuffledIds(p, N)) {
-            Resource r = put(medication(id, p));
+            Resource r = put(markedMedication(id, p));
             updated.put(id, r.getMeta().getLastUpdated().toInstant());
             Thread.sleep(2);
         }
@@ -231,13 +230,13 @@ class PagingTest {
         String newId = ids.get(10) + "a"; // sorts after the cursor, between two existing ids
         assertTrue(newId.compareTo(seen.get(seen.size() - 1)) > 0);
 
-        Medication updatedSeen = medication(seenId, p);
+        Medication updatedSeen = markedMedication(seenId, p);
         updatedSeen.setStatus(Medication.MedicationStatus.INACTIVE);
         assertEquals("2", put(updatedSeen).getMeta().getVersionId(), "a new version of " + seenId);
-        Medication updatedUnseen = medication(unseenUpdated, p);
+        Medication updatedUnseen = markedMedication(unseenUpdated, p);
         updatedUnseen.setStatus(Medication.MedicationStatus.INACTIVE);
         assertEquals("2", put(updatedUnseen).getMeta().getVersionId(), "a new version of " + unseenUpdated);
-        put(medication(newId, p));
+        put(markedMedication(newId, p));
         HttpResponse<String> deleted = SERVER.send(SERVER.request("/Medication/" + unseenDeleted).DELETE());
         assertEquals(200, deleted.statusCode(), deleted.body());
 
@@ -314,7 +313,7 @@ class PagingTest {
             String url = next.replace("_cursor=" + cursor, "_cursor=" + (value.equals("%%%") ? "%25%25%25" : enc(value)));
             assertNotEquals(next, url);
             HttpResponse<String> response = SERVER.send(HttpRequest.newBuilder(URI.create(url))
-                    .header("Accept", "application/fhir+json").GET());
+                    .header("Accept", FHIR_JSON).GET());
             assertEquals(400, response.statusCode(), "_cursor=" + value + ": " + response.body());
             OperationOutcome oo = parser().parseResource(OperationOutcome.class, response.body());
             assertEquals(OperationOutcome.IssueSeverity.ERROR, oo.getIssueFirstRep().getSeverity());
@@ -328,10 +327,6 @@ class PagingTest {
 
     static String prefix(String name) {
         return "p-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    static String marker(String prefix) {
-        return "mark-" + prefix;
     }
 
     /** {@code prefix-00 .. prefix-(n-1)} in a shuffled (but repeatable) order. */
@@ -348,31 +343,16 @@ class PagingTest {
     List<String> createShuffled(String prefix, int n) throws Exception {
         List<String> ids = shuffledIds(prefix, n);
         for (String id : ids) {
-            put(medication(id, prefix));
+            put(markedMedication(id, prefix));
         }
         return ids;
-    }
-
-    /** A valid formulary Medication copied from the 10 mg content file, with its own codes and a marker coding. */
-    static Medication medication(String id, String prefix) throws IOException {
-        Medication m;
-        try (InputStream in = PagingTest.class.getResourceAsStream("/content/Medication/baclofen-10mg-tablet.json")) {
-            assertNotNull(in, "content file on the class path");
-            m = parser().parseResource(Medication.class, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        }
-        m.setId(id);
-        m.getCode().getCoding().clear();
-        m.getCode().addCoding(new Coding(RXNORM, "rx-" + id, "test drug " + id));
-        m.getCode().addCoding(new Coding(MARKER_SYSTEM, marker(prefix), "test marker"));
-        m.getCode().setText("Test drug " + id);
-        return m;
     }
 
     static Resource put(Resource resource) throws Exception {
         String path = "/" + resource.fhirType() + "/" + resource.getIdElement().getIdPart();
         HttpResponse<String> response = SERVER.send(SERVER.request(path)
-                .header("Content-Type", "application/fhir+json")
-                .header("Accept", "application/fhir+json")
+                .header("Content-Type", FHIR_JSON)
+                .header("Accept", FHIR_JSON)
                 .PUT(HttpRequest.BodyPublishers.ofString(parser().encodeResourceToString(resource))));
         assertTrue(response.statusCode() == 200 || response.statusCode() == 201,
                 "PUT " + path + " gave " + response.statusCode() + ": " + response.body());
@@ -400,7 +380,7 @@ class PagingTest {
     /** GETs a searchset from {@code url}, checking that its entries carry fullUrls on {@code base}. */
     static Bundle get(String url, String base) throws Exception {
         HttpResponse<String> response = SERVER.send(HttpRequest.newBuilder(URI.create(url))
-                .header("Accept", "application/fhir+json").GET());
+                .header("Accept", FHIR_JSON).GET());
         assertEquals(200, response.statusCode(), "GET " + url + ": " + response.body());
         Bundle bundle = parser().parseResource(Bundle.class, response.body());
         assertEquals(Bundle.BundleType.SEARCHSET, bundle.getType());
@@ -447,21 +427,6 @@ class PagingTest {
         if (!relation.equals("self")) {
             assertTrue(actual.containsKey("_cursor"), relation + " link carries a cursor: " + link.getUrl());
         }
-    }
-
-    static Map<String, List<String>> linkParams(String url) {
-        int q = url.indexOf('?');
-        Map<String, List<String>> params = new LinkedHashMap<>();
-        if (q < 0) {
-            return params;
-        }
-        for (String pair : url.substring(q + 1).split("&")) {
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            params.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-        }
-        return params;
     }
 
     static String enc(String value) {

@@ -1,5 +1,10 @@
 package org.formulary;
 
+import static org.formulary.TestData.FHIR_JSON;
+import static org.formulary.TestData.RXNORM;
+import static org.formulary.TestData.SNOMED;
+import static org.formulary.TestData.markedMedication;
+import static org.formulary.TestData.marker;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,10 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ca.uhn.fhir.parser.IParser;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -50,9 +52,7 @@ class SearchTest {
     @RegisterExtension
     static final FormularyServerExtension SERVER = new FormularyServerExtension();
 
-    static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
     static final String NDC = "http://hl7.org/fhir/sid/ndc";
-    static final String SNOMED = "http://snomed.info/sct";
 
     static final String MG5 = "baclofen-5mg-tablet";
     static final String MG10 = "baclofen-10mg-tablet";
@@ -90,10 +90,10 @@ class SearchTest {
         String code = p + "-code";
         String system = "http://example.org/fhir/test/" + p;
         // X carries the code in a coding without a system, Y carries the same code in a coding with a system
-        Medication x = medication(p + "-x", p);
+        Medication x = markedMedication(p + "-x", p);
         x.getCode().addCoding().setCode(code).setDisplay("code without a system");
         put(x);
-        Medication y = medication(p + "-y", p);
+        Medication y = markedMedication(p + "-y", p);
         y.getCode().addCoding().setSystem(system).setCode(code);
         put(y);
 
@@ -115,13 +115,13 @@ class SearchTest {
 
         String p = prefix("sysonly");
         String system = "http://example.org/fhir/test/" + p;
-        Medication a = medication(p + "-a", p);
+        Medication a = markedMedication(p + "-a", p);
         a.getCode().addCoding().setSystem(system).setCode("one");
         put(a);
-        Medication b = medication(p + "-b", p);
+        Medication b = markedMedication(p + "-b", p);
         b.getCode().addCoding().setSystem(system).setCode("two");
         put(b);
-        put(medication(p + "-c", p));
+        put(markedMedication(p + "-c", p));
         assertIds(search("code", system + "|"), p + "-a", p + "-b");
     }
 
@@ -133,7 +133,7 @@ class SearchTest {
 
         String p = prefix("escape");
         String system = "http://example.org/fhir/test/" + p;
-        Medication m = medication(p + "-a", p);
+        Medication m = markedMedication(p + "-a", p);
         m.getCode().addCoding().setSystem(system).setCode("t,1");
         put(m);
         assertIds(search("code", system + "|t\\,1"), p + "-a");
@@ -160,7 +160,7 @@ class SearchTest {
 
         String p = prefix("ingr");
         String ingredient = "ingr-" + p;
-        Medication m = medication(p + "-a", p);
+        Medication m = markedMedication(p + "-a", p);
         m.getIngredientFirstRep().setItem(new CodeableConcept().addCoding(
                 new Coding(RXNORM, ingredient, "made-up ingredient")));
         put(m);
@@ -176,7 +176,7 @@ class SearchTest {
 
         String p = prefix("form");
         String formCode = "form-" + p;
-        Medication m = medication(p + "-a", p);
+        Medication m = markedMedication(p + "-a", p);
         m.setForm(new CodeableConcept().addCoding(new Coding(SNOMED, formCode, "Made-up form")));
         put(m);
         assertIds(search("form", SNOMED + "|" + formCode), p + "-a");
@@ -186,7 +186,7 @@ class SearchTest {
     @Test
     void status() throws Exception {
         String p = prefix("status");
-        Medication m = medication(p + "-a", p);
+        Medication m = markedMedication(p + "-a", p);
         m.setStatus(Medication.MedicationStatus.INACTIVE);
         put(m);
         String ids = CONTENT_IDS + "," + p + "-a";
@@ -253,8 +253,8 @@ class SearchTest {
     @Test
     void deletedResourceIsNotFound() throws Exception {
         String p = prefix("del");
-        put(medication(p + "-a", p));
-        put(medication(p + "-b", p));
+        put(markedMedication(p + "-a", p));
+        put(markedMedication(p + "-b", p));
         assertIds(search("_id", p + "-a," + p + "-b"), p + "-a", p + "-b");
         HttpResponse<String> deleted = SERVER.send(SERVER.request("/Medication/" + p + "-a").DELETE());
         assertEquals(200, deleted.statusCode(), deleted.body());
@@ -368,7 +368,7 @@ class SearchTest {
     @Test
     void missingModifier() throws Exception {
         String p = prefix("missing");
-        Medication m = medication(p + "-a", p);
+        Medication m = markedMedication(p + "-a", p);
         m.getBatch().setLotNumber("LOT-" + p).setExpirationDateElement(new DateTimeType("2030-01-31"));
         put(m);
         String ids = CONTENT_IDS + "," + p + "-a";
@@ -393,7 +393,7 @@ class SearchTest {
 
         // a resource without any value for the parameter is "not" every value
         String p = prefix("not");
-        Medication m = medication(p + "-a", p);
+        Medication m = markedMedication(p + "-a", p);
         m.getBatch().setLotNumber("LOT-" + p);
         put(m);
         String ids = CONTENT_IDS + "," + p + "-a";
@@ -410,7 +410,7 @@ class SearchTest {
         assertIds(search("code:text", "ibuprofen", "_id", CONTENT_IDS));
 
         String p = prefix("text");
-        Medication m = medication(p + "-a", p);
+        Medication m = markedMedication(p + "-a", p);
         m.getCode().addCoding().setSystem("http://example.org/fhir/test/" + p).setCode("x")
                 .setDisplay("Quorvatine " + p + " oral solution");
         put(m);
@@ -423,7 +423,7 @@ class SearchTest {
         // R4 search.html#modifiers: ":text" searches CodeableConcept.text as well as Coding.display; here every
         // coding has a display of its own and only the concept's text holds the word searched for
         String p = prefix("cctext");
-        Medication m = medication(p + "-a", p);
+        Medication m = markedMedication(p + "-a", p);
         m.getCode().setText("Zyxolentin " + p + " compounded suspension");
         assertTrue(m.getCode().getCoding().stream().allMatch(Coding::hasDisplay));
         put(m);
@@ -434,7 +434,7 @@ class SearchTest {
     @Test
     void textModifierOnTokenIgnoresAccentsAndCase() throws Exception {
         String p = prefix("accent");
-        Medication m = medication(p + "-a", p);
+        Medication m = markedMedication(p + "-a", p);
         m.getCode().addCoding().setSystem("http://example.org/fhir/test/" + p).setCode("x")
                 .setDisplay("Héparine " + p + " sodique 5000 UI/mL");
         put(m);
@@ -517,7 +517,7 @@ class SearchTest {
             Bundle get = search(query);
             HttpResponse<String> response = SERVER.send(SERVER.request("/Medication/_search")
                     .header("Content-Type", "application/x-www-form-urlencoded")
-                    .header("Accept", "application/fhir+json")
+                    .header("Accept", FHIR_JSON)
                     .POST(HttpRequest.BodyPublishers.ofString(queryString(query))));
             assertEquals(200, response.statusCode(), response.body());
             Bundle post = parser().parseResource(Bundle.class, response.body());
@@ -572,7 +572,7 @@ class SearchTest {
         // with Prefer: handling=strict the unknown parameter is an error instead
         HttpResponse<String> strict = SERVER.send(SERVER.request("/Medication?" + queryString("_id", CONTENT_IDS,
                         "not-a-real-param", "whatever"))
-                .header("Accept", "application/fhir+json")
+                .header("Accept", FHIR_JSON)
                 .header("Prefer", "handling=strict")
                 .GET());
         assertEquals(400, strict.statusCode(), strict.body());
@@ -586,35 +586,12 @@ class SearchTest {
         return "s-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** The code that marks a test's resources: searchable with {@code code=<marker>}. */
-    static String marker(String prefix) {
-        return "mark-" + prefix;
-    }
-
-    /**
-     * A valid formulary Medication copied from the 10 mg content file with a new id, a made-up RxNorm code and a
-     * marker coding; no NDC codings, so content codes stay unique to the content.
-     */
-    static Medication medication(String id, String prefix) throws IOException {
-        Medication m;
-        try (InputStream in = SearchTest.class.getResourceAsStream("/content/Medication/baclofen-10mg-tablet.json")) {
-            assertNotNull(in, "content file on the class path");
-            m = parser().parseResource(Medication.class, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        }
-        m.setId(id);
-        m.getCode().getCoding().clear();
-        m.getCode().addCoding(new Coding(RXNORM, "rx-" + id, "test drug " + id));
-        m.getCode().addCoding(new Coding("http://example.org/fhir/test/marker", marker(prefix), "test marker"));
-        m.getCode().setText("Test drug " + id);
-        return m;
-    }
-
     /** Creates {@code n} Medications {@code prefix-0..n-1} in order, each with a later lastUpdated. */
     List<Resource> createSpaced(String prefix, int n) throws Exception {
         List<Resource> created = new ArrayList<>();
         Instant previous = Instant.EPOCH;
         for (int i = 0; i < n; i++) {
-            Resource r = put(medication(prefix + "-" + i, prefix));
+            Resource r = put(markedMedication(prefix + "-" + i, prefix));
             // lastUpdated has millisecond resolution: make sure the next write gets a later one
             while (!lastUpdated(r).isAfter(previous)) {
                 Thread.sleep(2);
@@ -638,8 +615,8 @@ class SearchTest {
         String type = resource.fhirType();
         String id = resource.getIdElement().getIdPart();
         HttpResponse<String> response = SERVER.send(SERVER.request("/" + type + "/" + id)
-                .header("Content-Type", "application/fhir+json")
-                .header("Accept", "application/fhir+json")
+                .header("Content-Type", FHIR_JSON)
+                .header("Accept", FHIR_JSON)
                 .PUT(HttpRequest.BodyPublishers.ofString(parser().encodeResourceToString(resource))));
         assertTrue(response.statusCode() == 200 || response.statusCode() == 201,
                 "PUT " + type + "/" + id + " gave " + response.statusCode() + ": " + response.body());
@@ -670,7 +647,7 @@ class SearchTest {
 
     static Bundle getBundle(String absoluteUrl) throws Exception {
         HttpResponse<String> response = SERVER.send(HttpRequest.newBuilder(URI.create(absoluteUrl))
-                .header("Accept", "application/fhir+json").GET());
+                .header("Accept", FHIR_JSON).GET());
         assertEquals(200, response.statusCode(), "GET " + absoluteUrl + ": " + response.body());
         Bundle bundle = parser().parseResource(Bundle.class, response.body());
         assertSearchset(bundle);
@@ -735,19 +712,7 @@ class SearchTest {
     static Map<String, List<String>> linkParams(Bundle bundle, String relation) {
         Bundle.BundleLinkComponent link = bundle.getLink(relation);
         assertNotNull(link, relation + " link");
-        String url = link.getUrl();
-        int q = url.indexOf('?');
-        Map<String, List<String>> params = new LinkedHashMap<>();
-        if (q < 0) {
-            return params;
-        }
-        for (String pair : url.substring(q + 1).split("&")) {
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            params.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-        }
-        return params;
+        return TestData.linkParams(link.getUrl());
     }
 
     static void assertOperationOutcome(HttpResponse<String> response) {

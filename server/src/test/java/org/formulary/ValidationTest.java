@@ -1,12 +1,15 @@
 package org.formulary;
 
+import static org.formulary.TestData.FHIR_JSON;
+import static org.formulary.TestData.MEDICATION_KNOWLEDGE_PROFILE;
+import static org.formulary.TestData.MEDICATION_PROFILE;
+import static org.formulary.TestData.RXNORM;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,15 +25,12 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.OperationOutcomeIssueComponent;
 import org.hl7.fhir.r4.model.Parameters;
-import org.hl7.fhir.r4.model.Quantity;
-import org.hl7.fhir.r4.model.Ratio;
 import org.hl7.fhir.r4.model.UriType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,14 +46,6 @@ class ValidationTest {
     @RegisterExtension
     static final FormularyServerExtension SERVER = new FormularyServerExtension();
 
-    private static final String FHIR_JSON = "application/fhir+json";
-    private static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
-    private static final String SNOMED = "http://snomed.info/sct";
-    private static final String UCUM = "http://unitsofmeasure.org";
-    private static final String MEDICATION_PROFILE =
-            "http://example.org/fhir/formulary/StructureDefinition/formulary-medication";
-    private static final String MEDICATION_KNOWLEDGE_PROFILE =
-            "http://example.org/fhir/formulary/StructureDefinition/formulary-medicationknowledge";
     private static final String UNKNOWN_PROFILE = "http://example.org/fhir/nowhere/StructureDefinition/no-such-profile";
     private static final String IDENTIFIER_SYSTEM = "urn:ietf:rfc:3986";
 
@@ -335,7 +327,7 @@ class ValidationTest {
 
     @Test
     void everyContentFileOfTheRepositoryValidatesWithoutErrors() throws Exception {
-        Path dir = repositoryResourcesDir();
+        Path dir = TestData.repositoryResourcesDir();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
             files = walk.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".json")).sorted()
@@ -359,37 +351,9 @@ class ValidationTest {
 
     // --------------------------------------------------------------------------------------------------- helpers
 
-    /** The repository's {@code resources/} folder: {@code ../resources} from the module, else found walking up. */
-    static Path repositoryResourcesDir() {
-        Path candidate = Path.of("..", "resources");
-        if (Files.isDirectory(candidate.resolve("Medication"))) {
-            return candidate.normalize();
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path resources = dir.resolve("resources");
-            if (Files.isDirectory(resources) && Files.isDirectory(dir.resolve("conformance"))) {
-                return resources;
-            }
-        }
-        throw new IllegalStateException("Cannot find the repository's resources/ folder from "
-                + Path.of("").toAbsolutePath());
-    }
-
-    static Medication validMedication(String text) {
-        Medication m = new Medication();
-        m.getCode().addCoding().setSystem(RXNORM).setCode("197391").setDisplay("baclofen 10 MG Oral Tablet");
-        m.getCode().setText(text);
-        m.setStatus(Medication.MedicationStatus.ACTIVE);
-        m.getForm().addCoding().setSystem(SNOMED).setCode("421026006").setDisplay("Oral tablet");
-        m.addIngredient()
-                .setItem(new CodeableConcept().setText("baclofen").addCoding(new Coding(RXNORM, "1292", "baclofen")))
-                .setIsActive(true)
-                .setStrength(new Ratio()
-                        .setNumerator(new Quantity().setValue(new BigDecimal("10")).setUnit("mg").setSystem(UCUM)
-                                .setCode("mg"))
-                        .setDenominator(new Quantity().setValue(BigDecimal.ONE).setUnit("tablet").setSystem(UCUM)
-                                .setCode("{tablet}")));
-        return m;
+    /** A Medication that conforms to the formulary profile, with the ingredient details (no form text). */
+    private static Medication validMedication(String text) {
+        return TestData.medication(text, TestData.Extra.INGREDIENT_DETAILS);
     }
 
     /** The body of {@code $validate} per the spec: a Parameters with a {@code resource} and a {@code profile} (uri). */
