@@ -39,12 +39,15 @@ public final class FormularyServer implements AutoCloseable {
 
     private final JettyLauncher http;
     private final DataSource dataSource;
+    private final int port;
     private final String baseUrl;
     private final ContentLoader.Report loaded;
 
-    private FormularyServer(JettyLauncher http, DataSource dataSource, String baseUrl, ContentLoader.Report loaded) {
+    private FormularyServer(JettyLauncher http, DataSource dataSource, int port, String baseUrl,
+            ContentLoader.Report loaded) {
         this.http = http;
         this.dataSource = dataSource;
+        this.port = port;
         this.baseUrl = baseUrl;
         this.loaded = loaded;
     }
@@ -106,7 +109,7 @@ public final class FormularyServer implements AutoCloseable {
                         + " {} unchanged); serving {}",
                 baseUrl, phases.totalMillis(), phases, report.files(), report.created(), report.updated(),
                 report.unchanged(), types);
-        return new FormularyServer(http, dataSource, baseUrl, report);
+        return new FormularyServer(http, dataSource, port, baseUrl, report);
     }
 
     /** Wall-clock time of each startup phase, for the ready line. Not thread-safe. */
@@ -130,6 +133,11 @@ public final class FormularyServer implements AutoCloseable {
         public String toString() {
             return laps.toString();
         }
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return port;
     }
 
     /** The public FHIR base URL, e.g. {@code http://localhost:8080/fhir}. */

@@ -3,6 +3,7 @@ package org.formulary;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.IParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -56,6 +57,11 @@ public final class TestData {
         INGREDIENT_DETAILS,
         /** {@code form.text} "Oral tablet". */
         FORM_TEXT
+    }
+
+    /** A JSON parser of a client-side FhirContext. */
+    public static IParser parser() {
+        return CTX.newJsonParser();
     }
 
     /**

@@ -1,0 +1,61 @@
+package org.formulary.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The documented defaults of the environment variables, and refusal of values that cannot work. */
+class SettingsTest {
+
+    @Test
+    void defaultsApplyWhenNothingIsSet() {
+        Settings settings = Settings.fromEnvironment(Map.of());
+        assertEquals(8080, settings.port());
+        assertEquals(Settings.DEFAULT_DB_URL, settings.dbUrl());
+        assertTrue(settings.dbUrl().startsWith("jdbc:h2:file:./data/"), settings.dbUrl());
+        assertEquals("http://localhost:8080/fhir", settings.baseUrlFor(8080));
+        assertEquals(Optional.empty(), settings.contentDir());
+        assertEquals(20, settings.defaultPageSize());
+        assertEquals(1000, settings.maxPageSize());
+    }
+
+    @Test
+    void readsEveryVariable() {
+        Settings settings = Settings.fromEnvironment(Map.of(
+                "FORMULARY_PORT", "9090",
+                "FORMULARY_DB_URL", "jdbc:h2:mem:x",
+                "FORMULARY_BASE_URL", "https://formulary.example/fhir/",
+                "FORMULARY_RESOURCES_DIR", "/srv/content",
+                "FORMULARY_CONFORMANCE_DIR", "/srv/conformance",
+                "FORMULARY_DEFAULT_COUNT", "50",
+                "FORMULARY_MAX_COUNT", "200"));
+        assertEquals(9090, settings.port());
+        assertEquals("jdbc:h2:mem:x", settings.dbUrl());
+        assertEquals("https://formulary.example/fhir", settings.baseUrlFor(9090), "trailing slash dropped");
+        assertEquals(Optional.of(Path.of("/srv/content")), settings.contentDir());
+        assertEquals(Optional.of(Path.of("/srv/conformance")), settings.conformanceDir());
+        assertEquals(50, settings.defaultPageSize());
+        assertEquals(200, settings.maxPageSize());
+    }
+
+    @Test
+    void blankValuesCountAsUnset() {
+        assertEquals(8080, Settings.fromEnvironment(Map.of("FORMULARY_PORT", "  ")).port());
+    }
+
+    @Test
+    void refusesValuesThatCannotWork() {
+        assertThrows(IllegalArgumentException.class, () -> Settings.fromEnvironment(Map.of("FORMULARY_PORT", "http")));
+        assertThrows(IllegalArgumentException.class, () -> Settings.fromEnvironment(Map.of("FORMULARY_PORT", "70000")));
+        assertThrows(IllegalArgumentException.class, () -> Settings.fromEnvironment(Map.of("FORMULARY_PORT", "-1")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromEnvironment(Map.of("FORMULARY_DEFAULT_COUNT", "0")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromEnvironment(Map.of("FORMULARY_DEFAULT_COUNT", "500", "FORMULARY_MAX_COUNT", "100")));
+    }
+}
