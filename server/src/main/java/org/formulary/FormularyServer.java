@@ -9,11 +9,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.sql.DataSource;
+import org.formulary.clinical.DrugComparison;
+import org.formulary.clinical.StoredResources;
 import org.formulary.config.Settings;
 import org.formulary.content.ContentLoader;
 import org.formulary.http.CapabilityStatementProvider;
 import org.formulary.http.FormularyRestfulServer;
 import org.formulary.http.JettyLauncher;
+import org.formulary.rest.ApplyOperation;
+import org.formulary.rest.CompareOperation;
 import org.formulary.rest.FormularyServices;
 import org.formulary.rest.ResourceProvider;
 import org.formulary.rest.SystemProvider;
@@ -96,7 +100,15 @@ public final class FormularyServer implements AutoCloseable {
         for (String type : types) {
             providers.add(new ResourceProvider(ctx.getResourceDefinition(type).getImplementingClass(), services));
         }
-        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, providers, List.of(new SystemProvider(services)));
+        StoredResources stored = new StoredResources(store, ctx);
+        List<Object> plainProviders = new ArrayList<>(List.of(new SystemProvider(services)));
+        if (types.contains("MedicationKnowledge")) {
+            plainProviders.add(new CompareOperation(new DrugComparison(stored)));
+        }
+        if (types.contains("ActivityDefinition")) {
+            plainProviders.add(new ApplyOperation(stored));
+        }
+        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, providers, plainProviders);
         servlet.setServerConformanceProvider(new CapabilityStatementProvider(servlet, registry,
                 ValidationChain.packageSupport(ctx, conformance), conformance));
         JettyLauncher http = new JettyLauncher(ctx, settings.port(), servlet);

@@ -5,6 +5,7 @@ import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.ValidationResult;
 import java.util.List;
 import java.util.Optional;
+import org.formulary.narrative.NarrativeGenerator;
 import org.formulary.search.SearchQuery;
 import org.formulary.store.HistoryPage;
 import org.formulary.store.HistoryQuery;
@@ -15,8 +16,8 @@ import org.formulary.store.WriteOutcome;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
- * The write path every resource takes, from clients and from the content loader alike: a create or update is
- * validated against the profile the conformance package registers for its type (and those in its
+ * The write path every resource takes, from clients and from the content loader alike: a create or update gets
+ * its generated narrative (unless it brings one written by hand), is validated against the profile the conformance package registers for its type (and those in its
  * {@code meta.profile}) and stored only if the validator reports no error; otherwise it fails with
  * {@link UnprocessableEntityException} (HTTP 422) carrying the validator's OperationOutcome, and nothing is stored.
  * Reads pass straight through. Thread-safe.
@@ -27,10 +28,12 @@ public final class ValidatingResourceStore implements ResourceStore {
     private final FhirContext ctx;
     private final ProfileValidator validator;
     private final ConformancePackage conformance;
+    private final NarrativeGenerator narratives;
 
     public ValidatingResourceStore(
             ResourceStore delegate, FhirContext ctx, ProfileValidator validator, ConformancePackage conformance) {
         this.delegate = delegate;
+        this.narratives = new NarrativeGenerator(ctx);
         this.ctx = ctx;
         this.validator = validator;
         this.conformance = conformance;
@@ -44,12 +47,14 @@ public final class ValidatingResourceStore implements ResourceStore {
 
     @Override
     public StoredResource create(IBaseResource resource) {
+        narratives.apply(resource);
         requireValid(resource);
         return delegate.create(resource);
     }
 
     @Override
     public WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion) {
+        narratives.apply(resource);
         requireValid(resource);
         return delegate.update(type, id, resource, expectedVersion);
     }
