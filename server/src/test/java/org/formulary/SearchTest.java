@@ -202,7 +202,7 @@ class SearchTest {
         String p = prefix("mk");
         String rx = "rx-" + p;
         String doseForm = "df-" + p;
-        MedicationKnowledge mk = new MedicationKnowledge();
+        MedicationKnowledge mk = TestData.content(MedicationKnowledge.class, "baclofen-10mg-tablet");
         mk.setId(p + "-a");
         mk.setCode(new CodeableConcept().addCoding(new Coding(RXNORM, rx, "made-up drug")));
         mk.setStatus(MedicationKnowledge.MedicationKnowledgeStatus.ACTIVE);

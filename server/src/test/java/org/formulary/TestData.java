@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Medication;
@@ -98,11 +99,15 @@ public final class TestData {
      * {@code resources/} folder as the build packs it), exactly as stored there.
      */
     public static Medication contentMedication(String id) throws IOException {
-        String path = "/content/Medication/" + id + ".json";
+        return content(Medication.class, id);
+    }
+
+    /** The resource of the content file {@code /content/<Type>/<id>.json} on the class path, as stored there. */
+    public static <T extends IBaseResource> T content(Class<T> type, String id) throws IOException {
+        String path = "/content/" + CTX.getResourceType(type) + "/" + id + ".json";
         try (InputStream in = TestData.class.getResourceAsStream(path)) {
             assertNotNull(in, "content file on the class path: " + path);
-            return CTX.newJsonParser().parseResource(Medication.class,
-                    new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return CTX.newJsonParser().parseResource(type, new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 
