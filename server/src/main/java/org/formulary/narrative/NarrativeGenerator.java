@@ -8,6 +8,7 @@ import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Narrative;
 
 /**
@@ -62,12 +63,23 @@ public final class NarrativeGenerator {
                 }
             }
             if (cell.length() > 0) {
-                String text = cell.length() > MAX_CELL ? cell.substring(0, MAX_CELL) + "…" : cell.toString();
                 html.append("<tr><th>").append(escape(child.getElementName().replace("[x]", ""))).append("</th><td>")
-                        .append(escape(text)).append("</td></tr>");
+                        .append(escape(cut(cell.toString()))).append("</td></tr>");
+            }
+        }
+        for (Extension extension : resource.getExtension()) {
+            String summary = ValueSummary.extension(extension, 0);
+            int colon = summary.indexOf(": ");
+            if (colon > 0) {
+                html.append("<tr><th>").append(escape(summary.substring(0, colon))).append("</th><td>")
+                        .append(escape(cut(summary.substring(colon + 2)))).append("</td></tr>");
             }
         }
         return html.append("</table></div>").toString();
+    }
+
+    private static String cut(String text) {
+        return text.length() > MAX_CELL ? text.substring(0, MAX_CELL) + "…" : text;
     }
 
     static String escape(String text) {

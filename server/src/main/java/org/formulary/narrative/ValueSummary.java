@@ -70,18 +70,35 @@ final class ValueSummary {
             return attachment.hasTitle() ? attachment.getTitle() : attachment.hasUrl() ? attachment.getUrl() : "";
         } else if (value instanceof Dosage dosage && dosage.hasText()) {
             return dosage.getText();
-        } else if (value instanceof Extension) {
-            return "";
+        } else if (value instanceof Extension extension) {
+            return extension(extension, depth);
         } else if (value instanceof Base composite && depth < MAX_DEPTH) {
             return composite(composite, depth + 1);
         }
         return "";
     }
 
+    /** {@code name: value}, named after the last segment of the extension's URL; nested ones in parentheses. */
+    static String extension(Extension extension, int depth) {
+        String url = extension.getUrl() == null ? "extension" : extension.getUrl();
+        String name = url.substring(url.lastIndexOf('/') + 1);
+        if (extension.hasValue()) {
+            return name + ": " + of(extension.getValue(), depth);
+        }
+        List<String> parts = new ArrayList<>();
+        for (Extension nested : extension.getExtension()) {
+            String summary = depth < MAX_DEPTH ? extension(nested, depth + 1) : "";
+            if (!summary.isBlank()) {
+                parts.add(summary);
+            }
+        }
+        return parts.isEmpty() ? "" : name + ": (" + String.join("; ", parts) + ")";
+    }
+
     private static String composite(Base value, int depth) {
         List<String> parts = new ArrayList<>();
         for (Property property : value.children()) {
-            if (!property.hasValues() || property.getName().equals("id") || property.getName().endsWith("xtension")) {
+            if (!property.hasValues() || property.getName().equals("id")) {
                 continue;
             }
             List<String> values = new ArrayList<>();
