@@ -118,6 +118,11 @@ class FormularyContentTest {
         assertEquals(0, incidence.getHigh().getValue().compareTo(java.math.BigDecimal.valueOf(63)));
         assertFalse(part(baclofen, "warning").isEmpty(), "baclofen's withdrawal warning");
 
+        ParametersParameterComponent tizanidineEffect = part(drugs.get(1), "effectiveness").get(0);
+        assertTrue(part(tizanidineEffect, "statement").get(0).getValue().primitiveValue().contains("muscle tone"));
+        assertEquals("low", part(tizanidineEffect, "certainty").get(0).getValue().primitiveValue(),
+                "the seed's comparison table is published as a low-certainty statement");
+
         ParametersParameterComponent diazepam = drugs.get(2);
         String controlled = part(diazepam, "controlledStatus").stream()
                 .map(p -> ((org.hl7.fhir.r4.model.CodeableConcept) p.getValue()).getText()).collect(Collectors.joining());

@@ -78,6 +78,7 @@ public final class DrugComparison {
                         .setDisplay(mk.getCode().getText())));
         MonographFacts.classifications(monographs).forEach(c -> drug.addPart().setName("classification").setValue(c));
         MonographFacts.indications(monographs).forEach(drug::addPart);
+        ComparisonRows.effectiveness(monographs, resources).forEach(drug::addPart);
         MonographFacts.dosages(monographs).forEach(d -> drug.addPart().setName("dosage").setValue(d));
         MonographFacts.maximumDoses(monographs).forEach(r -> drug.addPart().setName("maximumDose").setValue(r));
         MonographFacts.controlledStatus(monographs).forEach(c -> drug.addPart().setName("controlledStatus").setValue(c));
