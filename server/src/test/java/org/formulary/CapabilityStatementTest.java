@@ -70,6 +70,19 @@ class CapabilityStatementTest {
     }
 
     @Test
+    void everyServedTypeWithABaseProfileListsItAsSupported() {
+        long profiled = 0;
+        for (CapabilityStatementRestResourceComponent resource : metadata.getRestFirstRep().getResource()) {
+            if (resource.hasProfile() && resource.getProfile().startsWith(PROFILE_BASE)) {
+                profiled++;
+                assertTrue(resource.getSupportedProfile().stream()
+                        .anyMatch(p -> p.getValue().equals(resource.getProfile())), resource.getType());
+            }
+        }
+        assertTrue(profiled >= 9, "every content type has its profile: " + profiled);
+    }
+
+    @Test
     void advertisesTheBaseSearchParametersTheIssueAsksFor() {
         assertTrue(searchParamNames("Medication").containsAll(
                 Set.of("_id", "_lastUpdated", "code", "form", "ingredient", "ingredient-code", "status")));

@@ -42,6 +42,12 @@ public final class CapabilityStatementProvider extends ServerCapabilityStatement
         for (CapabilityStatement.CapabilityStatementRestComponent rest : cs.getRest()) {
             for (CapabilityStatement.CapabilityStatementRestResourceComponent resource : rest.getResource()) {
                 conformance.profileFor(resource.getType()).ifPresent(resource::setProfile);
+                // HAPI finds a profile's type from its first element, which a differential need not start with.
+                for (String profile : conformance.profilesOf(resource.getType())) {
+                    if (resource.getSupportedProfile().stream().noneMatch(p -> profile.equals(p.getValue()))) {
+                        resource.addSupportedProfile(profile);
+                    }
+                }
                 // _include and _revinclude are not implemented yet: do not advertise them.
                 resource.getSearchInclude().clear();
                 resource.getSearchRevInclude().clear();

@@ -72,15 +72,23 @@ public final class ConformancePackage {
         return Optional.ofNullable(typeProfiles.get(type));
     }
 
-    /** The resource types the package's profiles constrain. */
-    public Set<String> profiledTypes() {
-        Set<String> types = new TreeSet<>(typeProfiles.keySet());
-        resources.stream()
+    /** The URLs of the package's profiles on {@code type}. */
+    public List<String> profilesOf(String type) {
+        return resourceProfiles().filter(sd -> sd.getType().equals(type)).map(StructureDefinition::getUrl).toList();
+    }
+
+    private java.util.stream.Stream<StructureDefinition> resourceProfiles() {
+        return resources.stream()
                 .filter(StructureDefinition.class::isInstance)
                 .map(StructureDefinition.class::cast)
                 .filter(sd -> sd.getKind() == StructureDefinition.StructureDefinitionKind.RESOURCE
-                        && sd.getDerivation() == StructureDefinition.TypeDerivationRule.CONSTRAINT)
-                .forEach(sd -> types.add(sd.getType()));
+                        && sd.getDerivation() == StructureDefinition.TypeDerivationRule.CONSTRAINT);
+    }
+
+    /** The resource types the package's profiles constrain. */
+    public Set<String> profiledTypes() {
+        Set<String> types = new TreeSet<>(typeProfiles.keySet());
+        resourceProfiles().forEach(sd -> types.add(sd.getType()));
         return types;
     }
 }
