@@ -91,11 +91,21 @@ class CapabilityStatementTest {
     }
 
     @Test
-    void claimsNoIncludesWhileTheyAreNotImplemented() {
+    void everyAdvertisedIncludeAndRevincludeIsAccepted() throws Exception {
+        int checked = 0;
         for (CapabilityStatementRestResourceComponent resource : metadata.getRestFirstRep().getResource()) {
-            assertFalse(resource.hasSearchInclude(), resource.getType());
-            assertFalse(resource.hasSearchRevInclude(), resource.getType());
+            List<String> queries = new java.util.ArrayList<>();
+            resource.getSearchInclude().forEach(i -> queries.add("_include=" + i.getValue()));
+            resource.getSearchRevInclude().forEach(i -> queries.add("_revinclude=" + i.getValue()));
+            for (String query : queries) {
+                HttpResponse<String> response = SERVER.send(SERVER.request("/" + resource.getType() + "?"
+                                + query.replace("*", "%2A") + "&_count=2")
+                        .header("Accept", "application/fhir+json").header("Prefer", "handling=strict").GET());
+                assertEquals(200, response.statusCode(), resource.getType() + "?" + query + " -> " + response.body());
+                checked++;
+            }
         }
+        assertTrue(checked > 0, "includes are advertised");
     }
 
     @Test

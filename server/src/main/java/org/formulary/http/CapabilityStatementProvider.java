@@ -48,13 +48,12 @@ public final class CapabilityStatementProvider extends ServerCapabilityStatement
                         resource.addSupportedProfile(profile);
                     }
                 }
-                // _include and _revinclude are not implemented yet: do not advertise them.
-                resource.getSearchInclude().clear();
-                resource.getSearchRevInclude().clear();
                 boolean searchable = resource.getInteraction().stream()
                         .anyMatch(i -> i.getCode() == CapabilityStatement.TypeRestfulInteraction.SEARCHTYPE);
                 if (!searchable) {
                     resource.getSearchParam().clear();
+                    resource.getSearchInclude().clear();
+                    resource.getSearchRevInclude().clear();
                 }
             }
         }

@@ -25,6 +25,7 @@ public final class FormularyRestfulServer extends RestfulServer {
         registerInterceptor(new MediaTypeInterceptor());
         registerInterceptor(new ErrorOutcomeInterceptor());
         registerInterceptor(new SearchTotalInterceptor());
+        registerInterceptor(new ConditionalReadInterceptor());
         registerInterceptor(new CorsInterceptor(corsConfiguration()));
     }
 

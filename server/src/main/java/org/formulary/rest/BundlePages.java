@@ -27,7 +27,7 @@ final class BundlePages {
     private BundlePages() {}
 
     static Bundle searchset(String base, String type, QueryParser.Parsed parsed, SearchPage page,
-            Function<StoredResource, IBaseResource> parse) {
+            List<StoredResource> included, Function<StoredResource, IBaseResource> parse) {
         Bundle bundle = newBundle(Bundle.BundleType.SEARCHSET);
         page.total().ifPresent(bundle::setTotal);
         String url = base + "/" + type;
@@ -37,12 +37,19 @@ final class BundlePages {
         page.previous().ifPresent(c -> bundle.addLink().setRelation("previous")
                 .setUrl(link(url, params, Optional.of(c))));
         for (StoredResource stored : page.matches()) {
-            bundle.addEntry()
-                    .setFullUrl(base + "/" + stored.type() + "/" + stored.id())
-                    .setResource((Resource) parse.apply(stored))
-                    .getSearch().setMode(Bundle.SearchEntryMode.MATCH);
+            entry(bundle, base, stored, parse).getSearch().setMode(Bundle.SearchEntryMode.MATCH);
+        }
+        for (StoredResource stored : included) {
+            entry(bundle, base, stored, parse).getSearch().setMode(Bundle.SearchEntryMode.INCLUDE);
         }
         return bundle;
+    }
+
+    private static Bundle.BundleEntryComponent entry(Bundle bundle, String base, StoredResource stored,
+            Function<StoredResource, IBaseResource> parse) {
+        return bundle.addEntry()
+                .setFullUrl(base + "/" + stored.type() + "/" + stored.id())
+                .setResource((Resource) parse.apply(stored));
     }
 
     static Bundle history(RequestDetails request, HistoryPage page, Function<StoredResource, IBaseResource> parse) {

@@ -49,7 +49,8 @@ public record FormularyServices(
         boolean strict = prefer != null && prefer.replace(" ", "").contains("handling=strict");
         QueryParser.Parsed parsed = parser.parse(type, request.getParameters(), strict);
         SearchPage page = store.search(parsed.query());
-        return BundlePages.searchset(request.getFhirServerBase(), type, parsed, page, this::parse);
+        List<StoredResource> included = Includes.resolve(store, parsed.includes(), page.matches());
+        return BundlePages.searchset(request.getFhirServerBase(), type, parsed, page, included, this::parse);
     }
 
     /** A history Bundle for one resource, one type or (both empty) the whole server. */

@@ -9,6 +9,15 @@ import java.util.List;
  * @param param the parameter code, e.g. {@code code} or {@code _lastUpdated}
  * @param type the parameter type
  * @param modifier the modifier after the colon (without it), or {@code null}
- * @param values the parsed values, at least one
+ * @param values the parsed values, at least one (empty for a chained reference: the chain holds them)
+ * @param chain for a chained reference parameter ({@code subject:MedicationKnowledge.code=x}), the criterion the
+ *     referenced resource must meet; its type is {@code modifier}. {@code null} otherwise
  */
-public record Criterion(String param, RestSearchParameterTypeEnum type, String modifier, List<SearchValue> values) {}
+public record Criterion(
+        String param, RestSearchParameterTypeEnum type, String modifier, List<SearchValue> values, Criterion chain) {
+
+    /** A criterion without a chain. */
+    public Criterion(String param, RestSearchParameterTypeEnum type, String modifier, List<SearchValue> values) {
+        this(param, type, modifier, values, null);
+    }
+}

@@ -35,13 +35,15 @@ public final class QueryParser {
      * A parsed search and the request parameters it used, in a stable order, for the self and paging links.
      *
      * @param query the query
+     * @param includes the {@code _include} and {@code _revinclude} to add to each page
      * @param linkParams the parameters to repeat in links (without the cursor)
      */
-    public record Parsed(SearchQuery query, Map<String, List<String>> linkParams) {}
+    public record Parsed(SearchQuery query, List<Include> includes, Map<String, List<String>> linkParams) {}
 
     /** Parses the parameters of a search on {@code type}. */
     public Parsed parse(String type, Map<String, String[]> params, boolean strict) {
         List<Criterion> criteria = new ArrayList<>();
+        List<Include> includes = new ArrayList<>();
         Map<String, List<String>> linkParams = new LinkedHashMap<>();
         for (Map.Entry<String, String[]> entry : new java.util.TreeMap<>(params).entrySet()) {
             String key = entry.getKey();
@@ -49,6 +51,11 @@ public final class QueryParser {
                 continue;
             }
             if (RESULT_PARAMS.contains(key)) {
+                linkParams.put(key, List.of(entry.getValue()));
+                continue;
+            }
+            if (key.startsWith("_include") || key.startsWith("_revinclude")) {
+                includes.addAll(IncludeParser.parse(registry, type, key, entry.getValue()));
                 linkParams.put(key, List.of(entry.getValue()));
                 continue;
             }
@@ -67,35 +74,67 @@ public final class QueryParser {
                 count(params.get("_count")),
                 Optional.ofNullable(single(params, "_cursor")).map(Cursor::decode),
                 !"none".equals(single(params, "_total")));
-        return new Parsed(query, linkParams);
+        return new Parsed(query, List.copyOf(includes), linkParams);
     }
 
     private Optional<Criterion[]> parseCriteria(String type, String key, String[] rawValues, boolean strict) {
-        int colon = key.indexOf(':');
-        String name = colon < 0 ? key : key.substring(0, colon);
-        String modifier = colon < 0 ? null : key.substring(colon + 1);
-        RestSearchParameterTypeEnum paramType = builtInType(name);
-        if (paramType == null) {
-            RuntimeSearchParam sp = registry.find(type, name).orElse(null);
-            if (sp == null) {
-                if (strict) {
-                    throw new InvalidRequestException("Unknown search parameter '" + key + "' for resource type "
-                            + type + " (Prefer: handling=strict)");
-                }
+        Criterion[] criteria = new Criterion[rawValues.length];
+        for (int i = 0; i < rawValues.length; i++) {
+            criteria[i] = criterion(type, key, key, rawValues[i], strict, false);
+            if (criteria[i] == null) {
                 return Optional.empty();
+            }
+        }
+        return Optional.of(criteria);
+    }
+
+    /**
+     * The criterion that {@code part} of the parameter {@code key} (e.g. {@code subject:MedicationKnowledge.code})
+     * states on {@code type}; chains recurse on the referenced type. Null for an unknown parameter under lenient
+     * handling.
+     */
+    private Criterion criterion(String type, String key, String part, String raw, boolean strict, boolean chained) {
+        int dot = part.indexOf('.');
+        String head = dot < 0 ? part : part.substring(0, dot);
+        int colon = head.indexOf(':');
+        String name = colon < 0 ? head : head.substring(0, colon);
+        String modifier = colon < 0 ? null : head.substring(colon + 1);
+        RestSearchParameterTypeEnum paramType = builtInType(name);
+        RuntimeSearchParam sp = null;
+        if (paramType == null) {
+            sp = registry.find(type, name).orElse(null);
+            if (sp == null) {
+                if (strict || chained) {
+                    throw new InvalidRequestException("Unknown search parameter '" + name + "' for resource type "
+                            + type + " in '" + key + "'" + (chained ? "" : " (Prefer: handling=strict)"));
+                }
+                return null;
             }
             paramType = sp.getParamType();
         }
-        if (name.contains(".") || modifier != null && modifier.contains(".")) {
-            throw new InvalidRequestException("Chained search is not supported: parameter '" + key + "'");
+        if (dot >= 0) {
+            if (paramType != RestSearchParameterTypeEnum.REFERENCE) {
+                throw new InvalidRequestException("Invalid search parameter '" + key + "': only reference parameters"
+                        + " can be chained, and '" + name + "' is a " + paramType.getCode() + " parameter");
+            }
+            String target = modifier != null ? modifier : singleTarget(sp, key);
+            if (registry.paramsOf(target).isEmpty()) {
+                throw new InvalidRequestException("Invalid search parameter '" + key + "': unknown resource type '"
+                        + target + "'");
+            }
+            Criterion chain = criterion(target, key, part.substring(dot + 1), raw, true, true);
+            return new Criterion(name, RestSearchParameterTypeEnum.REFERENCE, target, List.of(), chain);
         }
         checkModifier(key, paramType, modifier);
-        Criterion[] criteria = new Criterion[rawValues.length];
-        for (int i = 0; i < rawValues.length; i++) {
-            criteria[i] = new Criterion(name, paramType, modifier, ValueParser.parse(key, paramType, modifier,
-                    rawValues[i]));
+        return new Criterion(name, paramType, modifier, ValueParser.parse(key, paramType, modifier, raw));
+    }
+
+    private static String singleTarget(RuntimeSearchParam sp, String key) {
+        if (sp == null || sp.getTargets().size() != 1) {
+            throw new InvalidRequestException("Invalid search parameter '" + key + "': the reference can point at"
+                    + " several resource types; name one, e.g. '" + key.replaceFirst("\\.", ":[Type].") + "'");
         }
-        return Optional.of(criteria);
+        return sp.getTargets().iterator().next();
     }
 
     private static RestSearchParameterTypeEnum builtInType(String name) {

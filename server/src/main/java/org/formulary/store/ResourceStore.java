@@ -1,5 +1,7 @@
 package org.formulary.store;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import org.formulary.search.SearchQuery;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -50,4 +52,18 @@ public interface ResourceStore {
 
     /** A page of current, non-deleted resources matching {@code query}, answered from the search index only. */
     SearchPage search(SearchQuery query);
+
+    /**
+     * For {@code _include}: the current, non-deleted resources that the reference parameter {@code param} of the
+     * {@code sourceType} resources {@code sourceIds} points at, only of {@code targetType} if given; at most
+     * {@code limit}.
+     */
+    List<StoredResource> referencedBy(
+            String sourceType, Collection<String> sourceIds, String param, Optional<String> targetType, int limit);
+
+    /**
+     * For {@code _revinclude}: the current, non-deleted resources of {@code type} whose reference parameter
+     * {@code param} points at one of {@code targets} ({@code Type/id}); at most {@code limit}.
+     */
+    List<StoredResource> referencing(String type, String param, Collection<String> targets, int limit);
 }

@@ -3,6 +3,7 @@ package org.formulary.validation;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.ValidationResult;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.formulary.narrative.NarrativeGenerator;
@@ -82,6 +83,17 @@ public final class ValidatingResourceStore implements ResourceStore {
     @Override
     public SearchPage search(SearchQuery query) {
         return delegate.search(query);
+    }
+
+    @Override
+    public List<StoredResource> referencedBy(
+            String sourceType, Collection<String> sourceIds, String param, Optional<String> targetType, int limit) {
+        return delegate.referencedBy(sourceType, sourceIds, param, targetType, limit);
+    }
+
+    @Override
+    public List<StoredResource> referencing(String type, String param, Collection<String> targets, int limit) {
+        return delegate.referencing(type, param, targets, limit);
     }
 
     private void requireValid(IBaseResource resource) {

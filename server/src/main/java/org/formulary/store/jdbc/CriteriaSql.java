@@ -15,36 +15,48 @@ final class CriteriaSql {
 
     private CriteriaSql() {}
 
-    /** The AND of all criteria, starting with " AND ", or empty. */
+    /** The AND of all criteria on the current-resource alias {@code c}, starting with " AND ", or empty. */
     static SqlFragment where(List<Criterion> criteria) {
         SqlFragment sql = new SqlFragment();
         for (Criterion criterion : criteria) {
-            sql.append(" AND ").append(condition(criterion));
+            sql.append(" AND ").append(condition(criterion, "c", 0));
         }
         return sql;
     }
 
-    private static SqlFragment condition(Criterion criterion) {
+    /** The condition {@code criterion} puts on the resource of alias {@code owner}; {@code depth} names aliases. */
+    private static SqlFragment condition(Criterion criterion, String owner, int depth) {
         if (criterion.param().equals("_id")) {
-            return idCondition(criterion);
+            return idCondition(criterion, owner);
         }
         if (criterion.param().equals("_lastUpdated")) {
-            return or(criterion, "c.last_updated", "c.last_updated + 1");
+            return or(criterion, owner + ".last_updated", owner + ".last_updated + 1");
+        }
+        // Index rows are alias x at every depth: a chain's inner x shadows the outer one only inside its sub-query.
+        String x = "x";
+        if (criterion.chain() != null) {
+            String target = "c" + (depth + 1);
+            return new SqlFragment().append(exists(criterion, owner, x))
+                    .append(" AND " + x + ".target_type = ? AND " + x + ".target_id IN (SELECT " + target
+                            + ".res_id FROM resource_current " + target + " WHERE " + target + ".res_type = ? AND "
+                            + target + ".deleted = FALSE AND ", criterion.modifier(), criterion.modifier())
+                    .append(condition(criterion.chain(), target, depth + 1))
+                    .append("))");
         }
         if (criterion.values().get(0) instanceof SearchValue.Missing missing) {
-            return new SqlFragment().append(missing.missing() ? "NOT " : "").append(exists(criterion))
+            return new SqlFragment().append(missing.missing() ? "NOT " : "").append(exists(criterion, owner, x))
                     .append(")");
         }
         boolean negate = "not".equals(criterion.modifier());
-        SqlFragment sql = new SqlFragment().append(negate ? "NOT " : "").append(exists(criterion)).append(" AND ");
-        String low = "x.low_value";
-        String high = "x.high_value";
-        return sql.append(or(criterion, low, high)).append(")");
+        SqlFragment sql = new SqlFragment().append(negate ? "NOT " : "").append(exists(criterion, owner, x))
+                .append(" AND ");
+        return sql.append(or(criterion, "x.low_value", "x.high_value")).append(")");
     }
 
-    private static SqlFragment exists(Criterion criterion) {
-        return new SqlFragment().append("EXISTS (SELECT 1 FROM " + table(criterion.type())
-                + " x WHERE x.res_type = c.res_type AND x.res_id = c.res_id AND x.param = ?", criterion.param());
+    private static SqlFragment exists(Criterion criterion, String owner, String x) {
+        return new SqlFragment().append("EXISTS (SELECT 1 FROM " + table(criterion.type()) + " " + x + " WHERE "
+                + x + ".res_type = " + owner + ".res_type AND " + x + ".res_id = " + owner + ".res_id AND " + x
+                + ".param = ?", criterion.param());
     }
 
     private static String table(RestSearchParameterTypeEnum type) {
@@ -59,12 +71,13 @@ final class CriteriaSql {
         };
     }
 
-    private static SqlFragment idCondition(Criterion criterion) {
+    private static SqlFragment idCondition(Criterion criterion, String owner) {
         SearchValue first = criterion.values().get(0);
         if (first instanceof SearchValue.Missing missing) {
             return new SqlFragment().append(missing.missing() ? "1 = 0" : "1 = 1");
         }
-        SqlFragment sql = new SqlFragment().append("not".equals(criterion.modifier()) ? "c.res_id NOT IN (" : "c.res_id IN (");
+        SqlFragment sql = new SqlFragment().append(owner + ".res_id" + ("not".equals(criterion.modifier())
+                ? " NOT IN (" : " IN ("));
         for (int i = 0; i < criterion.values().size(); i++) {
             sql.append(i == 0 ? "?" : ", ?", ((SearchValue.Token) criterion.values().get(i)).code());
         }

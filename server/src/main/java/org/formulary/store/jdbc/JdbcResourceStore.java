@@ -7,7 +7,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Date;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -73,13 +75,14 @@ public final class JdbcResourceStore implements ResourceStore {
 
     private WriteOutcome write(Connection c, String type, String id, IBaseResource resource, String hash,
             IndexRows rows, Long expectedVersion) throws SQLException {
+        long now = ChangeFeed.lock(c);
         CurrentRow current = CurrentRow.lock(c, type, id);
         checkExpected(type, id, current, expectedVersion);
         if (current != null && !current.deleted() && hash.equals(current.hash())) {
             return new WriteOutcome(readVersion(c, current.seq()), false, false);
         }
         long version = current == null ? 1 : current.version() + 1;
-        long now = Math.max(System.currentTimeMillis(), current == null ? 0 : current.lastUpdated());
+        ChangeFeed.advance(c, now);
         resource.getMeta().setVersionId(Long.toString(version));
         resource.getMeta().setLastUpdated(new Date(now));
         resource.setId(type + "/" + id + "/_history/" + version);
@@ -96,13 +99,14 @@ public final class JdbcResourceStore implements ResourceStore {
     public Optional<StoredResource> delete(String type, String id, Long expectedVersion) {
         try {
             return Transactions.run(dataSource, c -> {
+                long now = ChangeFeed.lock(c);
                 CurrentRow current = CurrentRow.lock(c, type, id);
                 checkExpected(type, id, current, expectedVersion);
                 if (current == null || current.deleted()) {
                     return Optional.empty();
                 }
                 long version = current.version() + 1;
-                long now = Math.max(System.currentTimeMillis(), current.lastUpdated());
+                ChangeFeed.advance(c, now);
                 long seq = insertVersion(c, type, id, version, now, true, null, null);
                 CurrentRow.upsert(c, current, type, id, version, seq, now, true, null);
                 IndexWriter.clear(c, type, id);
@@ -133,6 +137,17 @@ public final class JdbcResourceStore implements ResourceStore {
     @Override
     public SearchPage search(SearchQuery query) {
         return searchSql.search(query);
+    }
+
+    @Override
+    public List<StoredResource> referencedBy(
+            String sourceType, Collection<String> sourceIds, String param, Optional<String> targetType, int limit) {
+        return IncludeSql.referencedBy(dataSource, sourceType, sourceIds, param, targetType, limit);
+    }
+
+    @Override
+    public List<StoredResource> referencing(String type, String param, Collection<String> targets, int limit) {
+        return IncludeSql.referencing(dataSource, type, param, targets, limit);
     }
 
     private static void checkExpected(String type, String id, CurrentRow current, Long expectedVersion) {
