@@ -70,7 +70,7 @@ public final class QueryParser {
         SearchQuery query = new SearchQuery(
                 type,
                 List.copyOf(criteria),
-                sort(params.get("_sort")),
+                sort(type, params.get("_sort")),
                 count(params.get("_count")),
                 Optional.ofNullable(single(params, "_cursor")).map(Cursor::decode),
                 !"none".equals(single(params, "_total")));
@@ -162,21 +162,35 @@ public final class QueryParser {
         }
     }
 
-    private SortOrder sort(String[] values) {
+    private SortOrder sort(String type, String[] values) {
         if (values == null || values.length == 0 || values[0].isBlank()) {
             return SortOrder.ID_ASC;
         }
         if (values.length > 1 || values[0].contains(",")) {
             throw new InvalidRequestException("Invalid value for parameter '_sort': only one sort key is supported");
         }
-        return switch (values[0].trim()) {
-            case "_id" -> SortOrder.ID_ASC;
-            case "-_id" -> SortOrder.ID_DESC;
-            case "_lastUpdated" -> SortOrder.LAST_UPDATED_ASC;
-            case "-_lastUpdated" -> SortOrder.LAST_UPDATED_DESC;
-            default -> throw new InvalidRequestException("Invalid value for parameter '_sort': '" + values[0]
-                    + "' (supported: _id, _lastUpdated, each optionally prefixed with '-')");
+        String value = values[0].trim();
+        boolean descending = value.startsWith("-");
+        String name = descending ? value.substring(1) : value;
+        if (name.equals("_id")) {
+            return new SortOrder(SortOrder.Key.ID, null, descending);
+        }
+        if (name.equals("_lastUpdated")) {
+            return new SortOrder(SortOrder.Key.LAST_UPDATED, null, descending);
+        }
+        RestSearchParameterTypeEnum paramType = registry.find(type, name).map(RuntimeSearchParam::getParamType)
+                .orElse(null);
+        SortOrder.Key key = paramType == null ? null : switch (paramType) {
+            case STRING -> SortOrder.Key.STRING;
+            case TOKEN -> SortOrder.Key.TOKEN;
+            case DATE -> SortOrder.Key.DATE;
+            default -> null;
         };
+        if (key == null) {
+            throw new InvalidRequestException("Invalid value for parameter '_sort': '" + values[0] + "' (sort by _id,"
+                    + " _lastUpdated or a string, token or date parameter of " + type + ", '-' for descending)");
+        }
+        return new SortOrder(key, name, descending);
     }
 
     private int count(String[] values) {

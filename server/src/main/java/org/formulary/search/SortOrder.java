@@ -1,19 +1,19 @@
 package org.formulary.search;
 
-/** The orders a search can be sorted in; each is a total order, so that keyset paging is exact. */
-public enum SortOrder {
-    /** By logical id (the default): stable while resources are updated. */
-    ID_ASC,
-    ID_DESC,
-    /** By {@code meta.lastUpdated}, then id. */
-    LAST_UPDATED_ASC,
-    LAST_UPDATED_DESC;
+/**
+ * The order of search results: by id (the default), by lastUpdated, or by a string, token or date search parameter,
+ * always followed by id so that the order is total and keyset paging exact. A resource without a value for the
+ * parameter sorts first ascending, last descending.
+ *
+ * @param key what is sorted on
+ * @param param the search parameter for {@link Key#STRING}, {@link Key#TOKEN} and {@link Key#DATE}, else null
+ * @param descending whether the order is descending
+ */
+public record SortOrder(Key key, String param, boolean descending) {
 
-    public boolean byLastUpdated() {
-        return this == LAST_UPDATED_ASC || this == LAST_UPDATED_DESC;
-    }
+    /** What a sort is on. */
+    public enum Key { ID, LAST_UPDATED, STRING, TOKEN, DATE }
 
-    public boolean descending() {
-        return this == ID_DESC || this == LAST_UPDATED_DESC;
-    }
+    /** The default: ascending by id, stable while resources are updated. */
+    public static final SortOrder ID_ASC = new SortOrder(Key.ID, null, false);
 }

@@ -11,7 +11,6 @@ import java.util.Optional;
 import javax.sql.DataSource;
 import org.formulary.search.Cursor;
 import org.formulary.search.SearchQuery;
-import org.formulary.search.SortOrder;
 import org.formulary.store.HistoryPage;
 import org.formulary.store.HistoryQuery;
 import org.formulary.store.SearchPage;
@@ -41,25 +40,31 @@ final class SearchSql {
             }
             boolean forward = query.cursor().map(Cursor::after).orElse(true);
             boolean descending = query.sort().descending() ^ !forward;
-            SqlFragment select = new SqlFragment().append("SELECT " + JdbcResourceStore.VERSION_COLUMNS).append(where);
-            query.cursor().ifPresent(cursor -> keyset(select, query.sort(), cursor, descending));
-            String dir = descending ? " DESC" : " ASC";
-            select.append(query.sort().byLastUpdated()
-                    ? " ORDER BY c.last_updated" + dir + ", c.res_id" + dir
-                    : " ORDER BY c.res_id" + dir);
+            SortKey sortKey = SortKey.of(query.sort(), descending);
+            SqlFragment select = new SqlFragment().append("SELECT " + JdbcResourceStore.VERSION_COLUMNS + ", ")
+                    .append(sortKey.expression()).append(" AS sort_key").append(where);
+            query.cursor().ifPresent(cursor -> sortKey.keyset(select, cursor, descending));
+            select.append(" ORDER BY ").append(sortKey.expression()).append(descending ? " DESC" : " ASC")
+                    .append(", c.res_id" + (descending ? " DESC" : " ASC"));
             select.append(" FETCH FIRST " + (query.count() + 1) + " ROWS ONLY");
-            List<StoredResource> rows = list(c, select);
+            List<String> sortValues = new ArrayList<>();
+            List<StoredResource> rows = list(c, select, sortValues);
             boolean more = rows.size() > query.count();
             if (more) {
                 rows = new ArrayList<>(rows.subList(0, query.count()));
+                sortValues = new ArrayList<>(sortValues.subList(0, query.count()));
             }
             if (!forward) {
                 Collections.reverse(rows);
+                Collections.reverse(sortValues);
             }
             boolean hasNext = forward ? more : true;
             boolean hasPrevious = forward ? query.cursor().isPresent() : more;
-            Optional<Cursor> next = hasNext && !rows.isEmpty() ? Optional.of(key(rows.get(rows.size() - 1), true)) : Optional.empty();
-            Optional<Cursor> previous = hasPrevious && !rows.isEmpty() ? Optional.of(key(rows.get(0), false)) : Optional.empty();
+            int last = rows.size() - 1;
+            Optional<Cursor> next = hasNext && !rows.isEmpty()
+                    ? Optional.of(new Cursor(true, sortValues.get(last), rows.get(last).id())) : Optional.empty();
+            Optional<Cursor> previous = hasPrevious && !rows.isEmpty()
+                    ? Optional.of(new Cursor(false, sortValues.get(0), rows.get(0).id())) : Optional.empty();
             return new SearchPage(rows, total, next, previous);
         } catch (SQLException e) {
             throw new StoreException("Search failed", e);
@@ -76,26 +81,12 @@ final class SearchSql {
             SqlFragment select = new SqlFragment().append("SELECT " + JdbcResourceStore.VERSION_COLUMNS).append(where);
             query.beforeSeq().ifPresent(seq -> select.append(" AND v.seq < ?", seq));
             select.append(" ORDER BY v.seq DESC FETCH FIRST " + (query.count() + 1) + " ROWS ONLY");
-            List<StoredResource> rows = list(c, select);
+            List<StoredResource> rows = list(c, select, null);
             boolean more = rows.size() > query.count();
             return new HistoryPage(more ? rows.subList(0, query.count()) : rows, total, more);
         } catch (SQLException e) {
             throw new StoreException("History query failed", e);
         }
-    }
-
-    private static void keyset(SqlFragment sql, SortOrder sort, Cursor cursor, boolean descending) {
-        String op = descending ? "<" : ">";
-        if (sort.byLastUpdated()) {
-            sql.append(" AND (c.last_updated " + op + " ? OR (c.last_updated = ? AND c.res_id " + op + " ?))",
-                    cursor.lastUpdated(), cursor.lastUpdated(), cursor.id());
-        } else {
-            sql.append(" AND c.res_id " + op + " ?", cursor.id());
-        }
-    }
-
-    private static Cursor key(StoredResource r, boolean after) {
-        return new Cursor(after, r.lastUpdated().toEpochMilli(), r.id());
     }
 
     private static int count(Connection c, SqlFragment sql) throws SQLException {
@@ -108,13 +99,18 @@ final class SearchSql {
         }
     }
 
-    private static List<StoredResource> list(Connection c, SqlFragment sql) throws SQLException {
+    /** The rows of {@code sql}; with {@code sortValues}, also collects the 8th column (the sort key) as text. */
+    static List<StoredResource> list(Connection c, SqlFragment sql, List<String> sortValues) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql.sql())) {
             sql.bind(ps);
             try (ResultSet rs = ps.executeQuery()) {
                 List<StoredResource> rows = new ArrayList<>();
                 while (rs.next()) {
                     rows.add(Rows.stored(rs));
+                    if (sortValues != null) {
+                        String value = rs.getString(8);
+                        sortValues.add(value == null ? "" : value);
+                    }
                 }
                 return rows;
             }
