@@ -29,6 +29,8 @@ class CapabilityStatementTest {
     static final FormularyServerExtension SERVER = new FormularyServerExtension();
 
     private static final String PROFILE_BASE = "http://example.org/fhir/formulary/StructureDefinition/";
+    /** Profiles of the Da Vinci US Drug Formulary IG, authored in conformance/ under the IG's canonical URLs. */
+    private static final String DAVINCI_PROFILE_BASE = "http://hl7.org/fhir/us/davinci-drug-formulary/StructureDefinition/";
     private static CapabilityStatement metadata;
 
     @BeforeAll
@@ -73,7 +75,8 @@ class CapabilityStatementTest {
     void everyServedTypeWithABaseProfileListsItAsSupported() {
         long profiled = 0;
         for (CapabilityStatementRestResourceComponent resource : metadata.getRestFirstRep().getResource()) {
-            if (resource.hasProfile() && resource.getProfile().startsWith(PROFILE_BASE)) {
+            if (resource.hasProfile() && (resource.getProfile().startsWith(PROFILE_BASE)
+                    || resource.getProfile().startsWith(DAVINCI_PROFILE_BASE))) {
                 profiled++;
                 assertTrue(resource.getSupportedProfile().stream()
                         .anyMatch(p -> p.getValue().equals(resource.getProfile())), resource.getType());
