@@ -36,6 +36,11 @@ public final class CapabilityStatementProvider extends ServerCapabilityStatement
         cs.setPublisher("Formulary server project");
         cs.getSoftware().setName("formulary-server").setVersion(version);
         cs.getImplementation().setDescription("FHIR R4 drug formulary").setUrl(requestDetails.getFhirServerBase());
+        conformance.resources().stream()
+                .filter(CapabilityStatement.class::isInstance)
+                .map(r -> ((CapabilityStatement) r).getUrl())
+                .filter(url -> cs.getInstantiates().stream().noneMatch(i -> url.equals(i.getValue())))
+                .forEach(cs::addInstantiates);
         cs.getFormat().clear();
         cs.addFormat("application/fhir+json");
         cs.addFormat("application/fhir+xml");

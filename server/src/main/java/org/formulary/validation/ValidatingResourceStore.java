@@ -97,6 +97,10 @@ public final class ValidatingResourceStore implements ResourceStore {
     }
 
     private void requireValid(IBaseResource resource) {
+        // Profiles may require meta.lastUpdated (Da Vinci's do); the store sets the real value when it writes.
+        if (resource.getMeta().getLastUpdated() == null) {
+            resource.getMeta().setLastUpdated(new java.util.Date());
+        }
         ValidationResult result = validateForWrite(resource);
         if (ProfileValidator.hasErrors(result)) {
             throw new UnprocessableEntityException(ctx, result.toOperationOutcome());
