@@ -26,6 +26,7 @@ import org.formulary.search.QueryParser;
 import org.formulary.search.SearchParamRegistry;
 import org.formulary.store.jdbc.Database;
 import org.formulary.store.jdbc.JdbcResourceStore;
+import org.formulary.subscription.SubscriptionNotifier;
 import org.formulary.validation.ConformancePackage;
 import org.formulary.validation.ProfileValidator;
 import org.formulary.validation.ValidatingResourceStore;
@@ -35,21 +36,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The formulary server: settings, then the conformance package and the validation chain (warmed), then the
- * database, then the formulary content through the validating write path, then HTTP. One FhirContext for all.
+ * database, then the Subscription notifier (listening to the write path), then the formulary content through the
+ * validating write path, then HTTP. One FhirContext for all.
  */
 public final class FormularyServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FormularyServer.class);
 
     private final JettyLauncher http;
+    private final SubscriptionNotifier notifier;
     private final DataSource dataSource;
     private final int port;
     private final String baseUrl;
     private final ContentLoader.Report loaded;
 
-    private FormularyServer(JettyLauncher http, DataSource dataSource, int port, String baseUrl,
-            ContentLoader.Report loaded) {
+    private FormularyServer(JettyLauncher http, SubscriptionNotifier notifier, DataSource dataSource, int port,
+            String baseUrl, ContentLoader.Report loaded) {
         this.http = http;
+        this.notifier = notifier;
         this.dataSource = dataSource;
         this.port = port;
         this.baseUrl = baseUrl;
@@ -88,14 +92,31 @@ public final class FormularyServer implements AutoCloseable {
             throws Exception {
         ValidatingResourceStore store = new ValidatingResourceStore(
                 new JdbcResourceStore(dataSource, ctx, new IndexExtractor(ctx, registry)), ctx, validator, conformance);
+        QueryParser parser = new QueryParser(registry, settings.defaultPageSize(), settings.maxPageSize());
+        SubscriptionNotifier notifier = SubscriptionNotifier.start(ctx, store, parser, settings.notifications());
+        try {
+            store.addListener(notifier);
+            return loadAndServe(settings, ctx, conformance, registry, validator, dataSource, phases, store, parser,
+                    notifier);
+        } catch (Exception | Error e) {
+            notifier.close();
+            throw e;
+        }
+    }
+
+    private static FormularyServer loadAndServe(Settings settings, FhirContext ctx, ConformancePackage conformance,
+            SearchParamRegistry registry, ProfileValidator validator, DataSource dataSource, Phases phases,
+            ValidatingResourceStore store, QueryParser parser, SubscriptionNotifier notifier) throws Exception {
         ContentLoader.Report report = new ContentLoader(ctx, store).load(settings.contentDir());
         phases.lap("content");
 
-        FormularyServices services = new FormularyServices(ctx, store,
-                new QueryParser(registry, settings.defaultPageSize(), settings.maxPageSize()), validator,
+        FormularyServices services = new FormularyServices(ctx, store, parser, validator,
                 settings.defaultPageSize(), settings.maxPageSize());
         Set<String> types = new TreeSet<>(conformance.profiledTypes());
         types.addAll(report.types());
+        // Subscription has no formulary profile (it is validated against base R4) and no content file, but clients
+        // create Subscriptions to be notified of changes (rest-hook, see SubscriptionNotifier): serve it too.
+        types.add("Subscription");
         List<IResourceProvider> providers = new ArrayList<>();
         for (String type : types) {
             providers.add(new ResourceProvider(ctx.getResourceDefinition(type).getImplementingClass(), services));
@@ -121,7 +142,7 @@ public final class FormularyServer implements AutoCloseable {
                         + " {} unchanged); serving {}",
                 baseUrl, phases.totalMillis(), phases, report.files(), report.created(), report.updated(),
                 report.unchanged(), types);
-        return new FormularyServer(http, dataSource, port, baseUrl, report);
+        return new FormularyServer(http, notifier, dataSource, port, baseUrl, report);
     }
 
     /** Wall-clock time of each startup phase, for the ready line. Not thread-safe. */
@@ -162,7 +183,7 @@ public final class FormularyServer implements AutoCloseable {
         return loaded;
     }
 
-    /** Stops HTTP, then closes the database. */
+    /** Stops HTTP, then Subscription delivery (undelivered notifications are dropped), then closes the database. */
     @Override
     public void close() {
         try {
@@ -170,6 +191,7 @@ public final class FormularyServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("HTTP server did not stop cleanly", e);
         }
+        notifier.close();
         Database.close(dataSource);
     }
 }

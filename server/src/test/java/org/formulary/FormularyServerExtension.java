@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Map;
 import java.util.UUID;
 import org.formulary.config.Settings;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -29,13 +30,24 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
     }
 
     private final HttpClient http = HttpClient.newHttpClient();
+    private final Map<String, String> env;
     private FormularyServer server;
     private String dbUrl;
+
+    /** A server with the default settings. */
+    public FormularyServerExtension() {
+        this(Map.of());
+    }
+
+    /** A server with these environment variables set (port and database are always the extension's own). */
+    public FormularyServerExtension(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         dbUrl = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
-        server = FormularyServer.start(Settings.forDatabase(dbUrl));
+        server = FormularyServer.start(Settings.forDatabase(dbUrl, env));
     }
 
     @Override

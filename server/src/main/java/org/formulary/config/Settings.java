@@ -1,6 +1,8 @@
 package org.formulary.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,6 +22,7 @@ import java.util.Optional;
  *     ({@code FORMULARY_CONFORMANCE_DIR})
  * @param defaultPageSize page size when a search gives no {@code _count} ({@code FORMULARY_DEFAULT_COUNT}, 20)
  * @param maxPageSize largest {@code _count} honoured ({@code FORMULARY_MAX_COUNT}, 1000)
+ * @param notifications how Subscription notifications are delivered
  */
 public record Settings(
         int port,
@@ -28,7 +31,21 @@ public record Settings(
         Optional<Path> contentDir,
         Optional<Path> conformanceDir,
         int defaultPageSize,
-        int maxPageSize) {
+        int maxPageSize,
+        Notifications notifications) {
+
+    /**
+     * How rest-hook Subscription notifications are delivered: each notification is tried up to {@code attempts}
+     * times, waiting {@code retryDelay} before the second attempt and twice as long before each further one
+     * (exponential back-off), each attempt bounded by {@code timeout}.
+     *
+     * @param attempts attempts per notification before the Subscription is set to {@code error}
+     *     ({@code FORMULARY_SUBSCRIPTION_ATTEMPTS}, 5)
+     * @param retryDelay wait before the first retry ({@code FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS}, 1000 ms)
+     * @param timeout time limit of one attempt, connecting included ({@code FORMULARY_SUBSCRIPTION_TIMEOUT_MS},
+     *     10000 ms)
+     */
+    public record Notifications(int attempts, Duration retryDelay, Duration timeout) {}
 
     /** The FHIR base path under which the REST API is served. */
     public static final String FHIR_PATH = "/fhir";
@@ -49,12 +66,24 @@ public record Settings(
                 text(env, "FORMULARY_RESOURCES_DIR").map(Path::of),
                 text(env, "FORMULARY_CONFORMANCE_DIR").map(Path::of),
                 defaultCount,
-                maxCount);
+                maxCount,
+                new Notifications(
+                        intValue(env, "FORMULARY_SUBSCRIPTION_ATTEMPTS", 5, 1),
+                        Duration.ofMillis(intValue(env, "FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", 1000, 1)),
+                        Duration.ofMillis(intValue(env, "FORMULARY_SUBSCRIPTION_TIMEOUT_MS", 10_000, 1))));
     }
 
     /** Settings for a server on a free port with the given database and the content carried in the jar. */
     public static Settings forDatabase(String dbUrl) {
-        return fromEnvironment(Map.of("FORMULARY_PORT", "0", "FORMULARY_DB_URL", dbUrl));
+        return forDatabase(dbUrl, Map.of());
+    }
+
+    /** Like {@link #forDatabase(String)}, with further environment variables ({@code env}) applied. */
+    public static Settings forDatabase(String dbUrl, Map<String, String> env) {
+        Map<String, String> all = new HashMap<>(env);
+        all.put("FORMULARY_PORT", "0");
+        all.put("FORMULARY_DB_URL", dbUrl);
+        return fromEnvironment(all);
     }
 
     /** The public base URL for a server bound to {@code boundPort}. */

@@ -3,9 +3,11 @@ package org.formulary.validation;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.ValidationResult;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.formulary.narrative.NarrativeGenerator;
 import org.formulary.search.SearchQuery;
 import org.formulary.store.HistoryPage;
@@ -13,23 +15,35 @@ import org.formulary.store.HistoryQuery;
 import org.formulary.store.ResourceStore;
 import org.formulary.store.SearchPage;
 import org.formulary.store.StoredResource;
+import org.formulary.store.WriteEvent;
+import org.formulary.store.WriteListener;
 import org.formulary.store.WriteOutcome;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The write path every resource takes, from clients and from the content loader alike: a create or update gets
  * its generated narrative (unless it brings one written by hand), is validated against the profile the conformance package registers for its type (and those in its
  * {@code meta.profile}) and stored only if the validator reports no error; otherwise it fails with
  * {@link UnprocessableEntityException} (HTTP 422) carrying the validator's OperationOutcome, and nothing is stored.
- * Reads pass straight through. Thread-safe.
+ * Reads pass straight through.
+ *
+ * <p>Registered {@link WriteListener}s hear about every write: {@link WriteListener#beforeWrite} first (before the
+ * narrative and validation), {@link WriteListener#beforeDelete} before a deletion, and
+ * {@link WriteListener#committed} once the write has committed; a listener's failure after the commit is logged and
+ * never fails the write. Thread-safe.
  */
 public final class ValidatingResourceStore implements ResourceStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ValidatingResourceStore.class);
 
     private final ResourceStore delegate;
     private final FhirContext ctx;
     private final ProfileValidator validator;
     private final ConformancePackage conformance;
     private final NarrativeGenerator narratives;
+    private final List<WriteListener> listeners = new CopyOnWriteArrayList<>();
 
     public ValidatingResourceStore(
             ResourceStore delegate, FhirContext ctx, ProfileValidator validator, ConformancePackage conformance) {
@@ -40,6 +54,11 @@ public final class ValidatingResourceStore implements ResourceStore {
         this.conformance = conformance;
     }
 
+    /** Adds {@code listener} to the listeners of every later write. */
+    public void addListener(WriteListener listener) {
+        listeners.add(listener);
+    }
+
     /** Validates {@code resource} for storage: its type's registered profile plus its own claims. */
     public ValidationResult validateForWrite(IBaseResource resource) {
         String type = ctx.getResourceType(resource);
@@ -48,21 +67,37 @@ public final class ValidatingResourceStore implements ResourceStore {
 
     @Override
     public StoredResource create(IBaseResource resource) {
-        narratives.apply(resource);
-        requireValid(resource);
-        return delegate.create(resource);
+        prepare(ctx.getResourceType(resource), resource);
+        StoredResource stored = delegate.create(resource);
+        tell(listeners, new WriteEvent(WriteEvent.Kind.CREATE, stored));
+        return stored;
     }
 
     @Override
     public WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion) {
-        narratives.apply(resource);
-        requireValid(resource);
-        return delegate.update(type, id, resource, expectedVersion);
+        prepare(type, resource);
+        WriteOutcome written = delegate.update(type, id, resource, expectedVersion);
+        if (written.changed()) {
+            tell(listeners, new WriteEvent(written.created() ? WriteEvent.Kind.CREATE : WriteEvent.Kind.UPDATE,
+                    written.resource()));
+        }
+        return written;
     }
 
     @Override
     public Optional<StoredResource> delete(String type, String id, Long expectedVersion) {
-        return delegate.delete(type, id, expectedVersion);
+        List<WriteListener> after = new ArrayList<>(listeners.size());
+        for (WriteListener listener : listeners) {
+            try {
+                after.add(listener.beforeDelete(type, id));
+            } catch (RuntimeException e) {
+                LOG.warn("Write listener {} failed before the deletion of {}/{}; it will not hear of it", listener,
+                        type, id, e);
+            }
+        }
+        Optional<StoredResource> deleted = delegate.delete(type, id, expectedVersion);
+        deleted.ifPresent(d -> tell(after, new WriteEvent(WriteEvent.Kind.DELETE, d)));
+        return deleted;
     }
 
     @Override
@@ -94,6 +129,25 @@ public final class ValidatingResourceStore implements ResourceStore {
     @Override
     public List<StoredResource> referencing(String type, String param, Collection<String> targets, int limit) {
         return delegate.referencing(type, param, targets, limit);
+    }
+
+    private void prepare(String type, IBaseResource resource) {
+        for (WriteListener listener : listeners) {
+            listener.beforeWrite(type, resource);
+        }
+        narratives.apply(resource);
+        requireValid(resource);
+    }
+
+    private static void tell(List<WriteListener> listeners, WriteEvent event) {
+        for (WriteListener listener : listeners) {
+            try {
+                listener.committed(event);
+            } catch (RuntimeException e) {
+                LOG.warn("Write listener {} failed on the committed {} of {}/{} version {}", listener, event.kind(),
+                        event.type(), event.id(), event.version().versionId(), e);
+            }
+        }
     }
 
     private void requireValid(IBaseResource resource) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,8 @@ class SettingsTest {
         assertEquals(Optional.empty(), settings.contentDir());
         assertEquals(20, settings.defaultPageSize());
         assertEquals(1000, settings.maxPageSize());
+        assertEquals(new Settings.Notifications(5, Duration.ofSeconds(1), Duration.ofSeconds(10)),
+                settings.notifications());
     }
 
     @Test
@@ -33,7 +36,10 @@ class SettingsTest {
                 "FORMULARY_RESOURCES_DIR", "/srv/content",
                 "FORMULARY_CONFORMANCE_DIR", "/srv/conformance",
                 "FORMULARY_DEFAULT_COUNT", "50",
-                "FORMULARY_MAX_COUNT", "200"));
+                "FORMULARY_MAX_COUNT", "200",
+                "FORMULARY_SUBSCRIPTION_ATTEMPTS", "3",
+                "FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", "50",
+                "FORMULARY_SUBSCRIPTION_TIMEOUT_MS", "2000"));
         assertEquals(9090, settings.port());
         assertEquals("jdbc:h2:mem:x", settings.dbUrl());
         assertEquals("https://formulary.example/fhir", settings.baseUrlFor(9090), "trailing slash dropped");
@@ -41,6 +47,8 @@ class SettingsTest {
         assertEquals(Optional.of(Path.of("/srv/conformance")), settings.conformanceDir());
         assertEquals(50, settings.defaultPageSize());
         assertEquals(200, settings.maxPageSize());
+        assertEquals(new Settings.Notifications(3, Duration.ofMillis(50), Duration.ofSeconds(2)),
+                settings.notifications());
     }
 
     @Test
@@ -57,5 +65,9 @@ class SettingsTest {
                 () -> Settings.fromEnvironment(Map.of("FORMULARY_DEFAULT_COUNT", "0")));
         assertThrows(IllegalArgumentException.class,
                 () -> Settings.fromEnvironment(Map.of("FORMULARY_DEFAULT_COUNT", "500", "FORMULARY_MAX_COUNT", "100")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromEnvironment(Map.of("FORMULARY_SUBSCRIPTION_ATTEMPTS", "0")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromEnvironment(Map.of("FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", "soon")));
     }
 }
