@@ -1,8 +1,10 @@
 package org.formulary.store;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.formulary.search.SearchQuery;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
@@ -66,4 +68,16 @@ public interface ResourceStore {
      * {@code param} points at one of {@code targets} ({@code Type/id}); at most {@code limit}.
      */
     List<StoredResource> referencing(String type, String param, Collection<String> targets, int limit);
+
+    /**
+     * Streams every resource of {@code type} as it stood at {@code asOf}: for each resource the newest version
+     * stored at or before that instant, in id order, deletions included ({@link StoredResource#deleted()}). With
+     * {@code since}, only resources whose version was stored after it. Implementations read through a database
+     * cursor and hand each version to {@code action} as it arrives, so memory does not grow with the number of
+     * resources; {@code action} runs on the calling thread and may throw to stop the stream.
+     */
+    void forEachAsOf(String type, Instant asOf, Optional<Instant> since, Consumer<StoredResource> action);
+
+    /** The version of {@code type/id} that was current at {@code asOf} (possibly a deletion), if it existed then. */
+    Optional<StoredResource> readAsOf(String type, String id, Instant asOf);
 }

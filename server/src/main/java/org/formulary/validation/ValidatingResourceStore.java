@@ -3,11 +3,13 @@ package org.formulary.validation;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.ValidationResult;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.formulary.narrative.NarrativeGenerator;
 import org.formulary.search.SearchQuery;
 import org.formulary.store.HistoryPage;
@@ -148,6 +150,16 @@ public final class ValidatingResourceStore implements ResourceStore {
                         event.type(), event.id(), event.version().versionId(), e);
             }
         }
+    }
+
+    @Override
+    public void forEachAsOf(String type, Instant asOf, Optional<Instant> since, Consumer<StoredResource> action) {
+        delegate.forEachAsOf(type, asOf, since, action);
+    }
+
+    @Override
+    public Optional<StoredResource> readAsOf(String type, String id, Instant asOf) {
+        return delegate.readAsOf(type, id, asOf);
     }
 
     private void requireValid(IBaseResource resource) {

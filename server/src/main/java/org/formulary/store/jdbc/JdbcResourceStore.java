@@ -12,6 +12,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.formulary.search.IndexExtractor;
 import org.formulary.search.IndexRows;
@@ -41,12 +42,14 @@ public final class JdbcResourceStore implements ResourceStore {
     private final FhirContext ctx;
     private final IndexExtractor indexer;
     private final SearchSql searchSql;
+    private final SnapshotSql snapshotSql;
 
     public JdbcResourceStore(DataSource dataSource, FhirContext ctx, IndexExtractor indexer) {
         this.dataSource = dataSource;
         this.ctx = ctx;
         this.indexer = indexer;
         this.searchSql = new SearchSql(dataSource);
+        this.snapshotSql = new SnapshotSql(dataSource);
     }
 
     @Override
@@ -148,6 +151,16 @@ public final class JdbcResourceStore implements ResourceStore {
     @Override
     public List<StoredResource> referencing(String type, String param, Collection<String> targets, int limit) {
         return IncludeSql.referencing(dataSource, type, param, targets, limit);
+    }
+
+    @Override
+    public void forEachAsOf(String type, Instant asOf, Optional<Instant> since, Consumer<StoredResource> action) {
+        snapshotSql.forEach(type, asOf, since, action);
+    }
+
+    @Override
+    public Optional<StoredResource> readAsOf(String type, String id, Instant asOf) {
+        return snapshotSql.read(type, id, asOf);
     }
 
     private static void checkExpected(String type, String id, CurrentRow current, Long expectedVersion) {
