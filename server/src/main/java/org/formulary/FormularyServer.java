@@ -13,6 +13,10 @@ import org.formulary.clinical.DrugComparison;
 import org.formulary.clinical.StoredResources;
 import org.formulary.config.Settings;
 import org.formulary.content.ContentLoader;
+import org.formulary.export.BulkExportService;
+import org.formulary.export.ExportOperations;
+import org.formulary.export.KickOff;
+import org.formulary.export.TypeExportProvider;
 import org.formulary.http.CapabilityStatementProvider;
 import org.formulary.http.FormularyRestfulServer;
 import org.formulary.http.JettyLauncher;
@@ -31,6 +35,7 @@ import org.formulary.validation.ConformancePackage;
 import org.formulary.validation.ProfileValidator;
 import org.formulary.validation.ValidatingResourceStore;
 import org.formulary.validation.ValidationChain;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,15 +50,17 @@ public final class FormularyServer implements AutoCloseable {
 
     private final JettyLauncher http;
     private final SubscriptionNotifier notifier;
+    private final BulkExportService exports;
     private final DataSource dataSource;
     private final int port;
     private final String baseUrl;
     private final ContentLoader.Report loaded;
 
-    private FormularyServer(JettyLauncher http, SubscriptionNotifier notifier, DataSource dataSource, int port,
-            String baseUrl, ContentLoader.Report loaded) {
+    private FormularyServer(JettyLauncher http, SubscriptionNotifier notifier, BulkExportService exports,
+            DataSource dataSource, int port, String baseUrl, ContentLoader.Report loaded) {
         this.http = http;
         this.notifier = notifier;
+        this.exports = exports;
         this.dataSource = dataSource;
         this.port = port;
         this.baseUrl = baseUrl;
@@ -117,12 +124,18 @@ public final class FormularyServer implements AutoCloseable {
         // Subscription has no formulary profile (it is validated against base R4) and no content file, but clients
         // create Subscriptions to be notified of changes (rest-hook, see SubscriptionNotifier): serve it too.
         types.add("Subscription");
+        // Its worker threads start with the first job, so a failed startup leaves none behind.
+        BulkExportService exports = new BulkExportService(store, ctx, dataSource, settings.exportDir());
+        KickOff kickOff = new KickOff(exports, store, ctx, types);
         List<IResourceProvider> providers = new ArrayList<>();
         for (String type : types) {
-            providers.add(new ResourceProvider(ctx.getResourceDefinition(type).getImplementingClass(), services));
+            Class<? extends IBaseResource> implementing = ctx.getResourceDefinition(type).getImplementingClass();
+            providers.add(new ResourceProvider(implementing, services));
+            providers.add(new TypeExportProvider(implementing, type, kickOff));
         }
         StoredResources stored = new StoredResources(store, ctx);
-        List<Object> plainProviders = new ArrayList<>(List.of(new SystemProvider(services)));
+        List<Object> plainProviders = new ArrayList<>(List.of(new SystemProvider(services),
+                new ExportOperations(exports, kickOff, ctx)));
         if (types.contains("MedicationKnowledge")) {
             plainProviders.add(new CompareOperation(new DrugComparison(stored)));
         }
@@ -136,13 +149,14 @@ public final class FormularyServer implements AutoCloseable {
         int port = http.start();
         String baseUrl = settings.baseUrlFor(port);
         servlet.setServerAddressStrategy(new HardcodedServerAddressStrategy(baseUrl));
+        int resumed = exports.resumeUnfinished();
         phases.lap("http");
 
         LOG.info("Formulary server ready at {} in {} ms ({}): {} resources loaded and validated ({} new, {} updated,"
-                        + " {} unchanged); serving {}",
+                        + " {} unchanged); serving {}; export files in {} ({} unfinished export jobs resumed)",
                 baseUrl, phases.totalMillis(), phases, report.files(), report.created(), report.updated(),
-                report.unchanged(), types);
-        return new FormularyServer(http, notifier, dataSource, port, baseUrl, report);
+                report.unchanged(), types, settings.exportDir().toAbsolutePath().normalize(), resumed);
+        return new FormularyServer(http, notifier, exports, dataSource, port, baseUrl, report);
     }
 
     /** Wall-clock time of each startup phase, for the ready line. Not thread-safe. */
@@ -183,7 +197,7 @@ public final class FormularyServer implements AutoCloseable {
         return loaded;
     }
 
-    /** Stops HTTP, then Subscription delivery (undelivered notifications are dropped), then closes the database. */
+    /** Stops HTTP, then Subscription delivery and the export workers (a running job resumes at the next start), then closes the database. */
     @Override
     public void close() {
         try {
@@ -192,6 +206,7 @@ public final class FormularyServer implements AutoCloseable {
             LOG.warn("HTTP server did not stop cleanly", e);
         }
         notifier.close();
+        exports.close();
         Database.close(dataSource);
     }
 }

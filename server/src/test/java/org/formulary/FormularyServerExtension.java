@@ -8,8 +8,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.formulary.config.Settings;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -17,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Starts the real server (Jetty on a free port, the validator, the content in the jar) against its own in-memory
- * H2 database built by the production migrations, once per test class. Tests talk to it over HTTP with HAPI's
+ * H2 database built by the production migrations and its own temporary export folder, once per test class. Tests talk to it over HTTP with HAPI's
  * generic client or {@link java.net.http.HttpClient}. Register it as a static field with {@code @RegisterExtension}.
  */
 public final class FormularyServerExtension implements BeforeAllCallback, AfterAllCallback {
@@ -33,6 +37,7 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
     private final Map<String, String> env;
     private FormularyServer server;
     private String dbUrl;
+    private Path exportDir;
 
     /** A server with the default settings. */
     public FormularyServerExtension() {
@@ -47,13 +52,27 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         dbUrl = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
-        server = FormularyServer.start(Settings.forDatabase(dbUrl, env));
+        exportDir = Files.createTempDirectory("formulary-export-");
+        server = FormularyServer.start(Settings.forDatabase(dbUrl, env).withExportDir(exportDir));
     }
 
     @Override
-    public void afterAll(ExtensionContext context) {
+    public void afterAll(ExtensionContext context) throws IOException {
         if (server != null) {
             server.close();
+        }
+        deleteRecursively(exportDir);
+    }
+
+    /** Deletes {@code dir} and everything under it, if it exists. */
+    public static void deleteRecursively(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(path);
+            }
         }
     }
 
@@ -65,6 +84,11 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
     /** The JDBC URL of this server's database. */
     public String dbUrl() {
         return dbUrl;
+    }
+
+    /** The folder this server writes Bulk Data export files to. */
+    public Path exportDir() {
+        return exportDir;
     }
 
     /** The running server. */

@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param defaultPageSize page size when a search gives no {@code _count} ({@code FORMULARY_DEFAULT_COUNT}, 20)
  * @param maxPageSize largest {@code _count} honoured ({@code FORMULARY_MAX_COUNT}, 1000)
  * @param notifications how Subscription notifications are delivered
+ * @param exportDir folder where Bulk Data {@code $export} jobs write their NDJSON files, one sub-folder per job
+ *     ({@code FORMULARY_EXPORT_DIR}, default ./data/export)
  */
 public record Settings(
         int port,
@@ -32,7 +34,8 @@ public record Settings(
         Optional<Path> conformanceDir,
         int defaultPageSize,
         int maxPageSize,
-        Notifications notifications) {
+        Notifications notifications,
+        Path exportDir) {
 
     /**
      * How rest-hook Subscription notifications are delivered: each notification is tried up to {@code attempts}
@@ -52,6 +55,8 @@ public record Settings(
 
     public static final String DEFAULT_DB_URL = "jdbc:h2:file:./data/formulary;DB_CLOSE_ON_EXIT=FALSE";
 
+    public static final String DEFAULT_EXPORT_DIR = "./data/export";
+
     /** Reads the settings from the given environment (normally {@link System#getenv()}). */
     public static Settings fromEnvironment(Map<String, String> env) {
         int defaultCount = intValue(env, "FORMULARY_DEFAULT_COUNT", 20, 1);
@@ -70,7 +75,8 @@ public record Settings(
                 new Notifications(
                         intValue(env, "FORMULARY_SUBSCRIPTION_ATTEMPTS", 5, 1),
                         Duration.ofMillis(intValue(env, "FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", 1000, 1)),
-                        Duration.ofMillis(intValue(env, "FORMULARY_SUBSCRIPTION_TIMEOUT_MS", 10_000, 1))));
+                        Duration.ofMillis(intValue(env, "FORMULARY_SUBSCRIPTION_TIMEOUT_MS", 10_000, 1))),
+                Path.of(text(env, "FORMULARY_EXPORT_DIR").orElse(DEFAULT_EXPORT_DIR)));
     }
 
     /** Settings for a server on a free port with the given database and the content carried in the jar. */
@@ -84,6 +90,12 @@ public record Settings(
         all.put("FORMULARY_PORT", "0");
         all.put("FORMULARY_DB_URL", dbUrl);
         return fromEnvironment(all);
+    }
+
+    /** These settings with {@code dir} as the export folder. */
+    public Settings withExportDir(Path dir) {
+        return new Settings(port, dbUrl, baseUrl, contentDir, conformanceDir, defaultPageSize, maxPageSize,
+                notifications, dir);
     }
 
     /** The public base URL for a server bound to {@code boundPort}. */

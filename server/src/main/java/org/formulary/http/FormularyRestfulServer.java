@@ -35,7 +35,8 @@ public final class FormularyRestfulServer extends RestfulServer {
         config.setAllowedMethods(List.of("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"));
         config.setAllowedHeaders(List.of("Origin", "Accept", "Content-Type", "Authorization", "If-Match",
                 "If-None-Match", "If-Modified-Since", "If-None-Exist", "Prefer", "X-Requested-With"));
-        config.setExposedHeaders(List.of("Location", "Content-Location", "ETag", "Last-Modified"));
+        config.setExposedHeaders(List.of("Location", "Content-Location", "ETag", "Last-Modified", "X-Progress",
+                "Retry-After"));
         config.setAllowCredentials(false);
         return config;
     }

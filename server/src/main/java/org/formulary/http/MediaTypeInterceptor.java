@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * Content negotiation the spec asks for and HAPI leaves lenient: a body whose Content-Type is not FHIR JSON or XML
  * (or a form post to {@code _search}) is refused with 415, and a request whose {@code _format} or {@code Accept}
- * admits neither JSON nor XML is refused with 406. Stateless, thread-safe.
+ * admits neither JSON nor XML is refused with 406 (a Bulk Data file download may also accept NDJSON, which it
+ * answers). Stateless, thread-safe.
  */
 @Interceptor
 public final class MediaTypeInterceptor {
@@ -28,6 +29,11 @@ public final class MediaTypeInterceptor {
     private static final Set<String> ACCEPTABLE = Set.of(
             "*/*", "application/*", "text/*", "application/fhir+json", "application/json", "application/json+fhir",
             "application/fhir+xml", "application/xml", "application/xml+fhir", "text/xml", "text/json", "text/html");
+
+    /** What a Bulk Data file download may also accept: it answers NDJSON. */
+    private static final Set<String> NDJSON =
+            Set.of("application/fhir+ndjson", "application/ndjson", "application/x-ndjson");
+    private static final String DOWNLOAD_OPERATION = "$export-download";
 
     @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
     public boolean check(RequestDetails request, HttpServletRequest servletRequest) {
@@ -63,8 +69,10 @@ public final class MediaTypeInterceptor {
         if (accept == null || accept.isBlank()) {
             return;
         }
+        boolean download = DOWNLOAD_OPERATION.equals(request.getOperation());
         for (String range : accept.split(",")) {
-            if (ACCEPTABLE.contains(mediaType(range)) && quality(range) > 0) {
+            String type = mediaType(range);
+            if ((ACCEPTABLE.contains(type) || download && NDJSON.contains(type)) && quality(range) > 0) {
                 return;
             }
         }

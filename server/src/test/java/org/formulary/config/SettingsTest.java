@@ -25,21 +25,23 @@ class SettingsTest {
         assertEquals(1000, settings.maxPageSize());
         assertEquals(new Settings.Notifications(5, Duration.ofSeconds(1), Duration.ofSeconds(10)),
                 settings.notifications());
+        assertEquals(Path.of("./data/export"), settings.exportDir());
     }
 
     @Test
     void readsEveryVariable() {
-        Settings settings = Settings.fromEnvironment(Map.of(
-                "FORMULARY_PORT", "9090",
-                "FORMULARY_DB_URL", "jdbc:h2:mem:x",
-                "FORMULARY_BASE_URL", "https://formulary.example/fhir/",
-                "FORMULARY_RESOURCES_DIR", "/srv/content",
-                "FORMULARY_CONFORMANCE_DIR", "/srv/conformance",
-                "FORMULARY_DEFAULT_COUNT", "50",
-                "FORMULARY_MAX_COUNT", "200",
-                "FORMULARY_SUBSCRIPTION_ATTEMPTS", "3",
-                "FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", "50",
-                "FORMULARY_SUBSCRIPTION_TIMEOUT_MS", "2000"));
+        Settings settings = Settings.fromEnvironment(Map.ofEntries(
+                Map.entry("FORMULARY_PORT", "9090"),
+                Map.entry("FORMULARY_DB_URL", "jdbc:h2:mem:x"),
+                Map.entry("FORMULARY_BASE_URL", "https://formulary.example/fhir/"),
+                Map.entry("FORMULARY_RESOURCES_DIR", "/srv/content"),
+                Map.entry("FORMULARY_CONFORMANCE_DIR", "/srv/conformance"),
+                Map.entry("FORMULARY_DEFAULT_COUNT", "50"),
+                Map.entry("FORMULARY_MAX_COUNT", "200"),
+                Map.entry("FORMULARY_SUBSCRIPTION_ATTEMPTS", "3"),
+                Map.entry("FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", "50"),
+                Map.entry("FORMULARY_SUBSCRIPTION_TIMEOUT_MS", "2000"),
+                Map.entry("FORMULARY_EXPORT_DIR", "/srv/export")));
         assertEquals(9090, settings.port());
         assertEquals("jdbc:h2:mem:x", settings.dbUrl());
         assertEquals("https://formulary.example/fhir", settings.baseUrlFor(9090), "trailing slash dropped");
@@ -49,6 +51,7 @@ class SettingsTest {
         assertEquals(200, settings.maxPageSize());
         assertEquals(new Settings.Notifications(3, Duration.ofMillis(50), Duration.ofSeconds(2)),
                 settings.notifications());
+        assertEquals(Path.of("/srv/export"), settings.exportDir());
     }
 
     @Test
