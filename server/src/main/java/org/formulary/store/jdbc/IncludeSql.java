@@ -1,10 +1,7 @@
 package org.formulary.store.jdbc;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -63,15 +60,8 @@ final class IncludeSql {
     }
 
     private static List<StoredResource> list(DataSource dataSource, SqlFragment sql) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.sql())) {
-            sql.bind(ps);
-            try (ResultSet rs = ps.executeQuery()) {
-                List<StoredResource> rows = new ArrayList<>();
-                while (rs.next()) {
-                    rows.add(Rows.stored(rs));
-                }
-                return rows;
-            }
+        try (Connection c = dataSource.getConnection()) {
+            return SearchSql.list(c, sql, null);
         } catch (SQLException e) {
             throw new StoreException("Include query failed", e);
         }
