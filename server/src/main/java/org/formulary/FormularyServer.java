@@ -125,7 +125,7 @@ public final class FormularyServer implements AutoCloseable {
         // create Subscriptions to be notified of changes (rest-hook, see SubscriptionNotifier): serve it too.
         types.add("Subscription");
         // Its worker threads start with the first job, so a failed startup leaves none behind.
-        BulkExportService exports = new BulkExportService(store, ctx, dataSource, settings.exportDir());
+        BulkExportService exports = new BulkExportService(store, ctx, dataSource, settings.exportDir(), types);
         KickOff kickOff = new KickOff(exports, store, ctx, types);
         List<IResourceProvider> providers = new ArrayList<>();
         for (String type : types) {

@@ -35,6 +35,8 @@ import org.formulary.config.Settings;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Basic;
+import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.DetectedIssue;
@@ -296,14 +298,62 @@ class BulkExportTest {
             }
         }
         assertEquals(Set.of(), dangling, "the export is closed under references");
-        assertTrue(exported.keySet().stream().noneMatch(k -> k.startsWith("MedicinalProductUndesirableEffect/")),
-                "resources that point at the exported ones (undesirable effects) are not followed");
+        assertTrue(exported.containsKey("Basic/formulary-item-baclofen-10mg-tablet"),
+                "resources that refer to the focus are exported: " + exported.keySet());
+        for (IBaseResource resource : exported.values()) {
+            String id = resource.getIdElement().toUnqualifiedVersionless().getValue();
+            if (resource.fhirType().equals("MedicinalProductUndesirableEffect")) {
+                assertTrue(localReferences(resource).contains(focus),
+                        id + " is only exported because it refers to the focus, not to something else exported");
+            }
+        }
+        assertFalse(exported.containsKey("Basic/formulary-item-baclofen-20mg-tablet"),
+                "referrers of what is reached (the formulary's other items) are not followed");
 
         JsonNode onlyMedications = awaitManifest(statusUrlOf(kickOff(SERVER.baseUrl(), "/" + focus
                 + "/$export?_type=Medication")));
         assertEquals(Set.of("Medication"), outputTypes(onlyMedications));
         assertEquals(exported.keySet().stream().filter(k -> k.startsWith("Medication/")).count(),
                 countOf(onlyMedications, "Medication"), "_type filters what is written, not what is followed");
+    }
+
+    @Test
+    void formularyExportHoldsItsItemsTheirDrugsAndThePlansThatCoverIt() throws Exception {
+        String formulary = "InsurancePlan/formulary-hospital";
+        JsonNode manifest = awaitManifest(statusUrlOf(kickOff(SERVER.baseUrl(), "/" + formulary + "/$export")));
+        assertEquals(0, manifest.get("error").size(), manifest.toString());
+        Set<String> exported = new TreeSet<>();
+        for (JsonNode item : manifest.get("output")) {
+            for (String line : download(item.get("url").asText())) {
+                IBaseResource resource = TestData.parser().parseResource(line);
+                exported.add(resource.getIdElement().toUnqualifiedVersionless().getValue());
+            }
+        }
+        Set<String> items = new TreeSet<>();
+        for (String id : currentIds("Basic")) {
+            Basic basic = SERVER.client().read().resource(Basic.class).withId(id).execute();
+            if (localReferences(basic).contains(formulary)) {
+                items.add("Basic/" + id);
+                assertTrue(exported.contains(basic.getSubject().getReference()), "the item's drug " + basic.getSubject()
+                        .getReference() + " is exported: " + exported);
+            }
+        }
+        assertEquals(14, items.size(), "the content's FormularyItems: " + items);
+        assertTrue(exported.containsAll(items), "every FormularyItem of the formulary is exported: " + exported);
+        assertTrue(exported.contains("InsurancePlan/payer-plan-hospital"), "the plan that covers it: " + exported);
+        assertTrue(exported.contains("Location/formulary-service-area"), "what the plan references: " + exported);
+        assertFalse(exported.contains("Basic/muscle-relaxant-comparison"), "not part of the formulary: " + exported);
+
+        Basic late = SERVER.client().read().resource(Basic.class).withId("formulary-item-tizanidine-2mg-tablet")
+                .execute();
+        Instant since = Instant.now();
+        Thread.sleep(20);
+        late.getExtensionByUrl("http://hl7.org/fhir/us/davinci-drug-formulary/StructureDefinition/"
+                + "usdf-PriorAuthorization-extension").setValue(new BooleanType(true));
+        assertEquals("2", SERVER.client().update().resource(late).execute().getId().getVersionIdPart());
+        JsonNode changed = awaitManifest(statusUrlOf(kickOff(SERVER.baseUrl(), "/" + formulary + "/$export?_since="
+                + since)));
+        assertEquals(Map.of("Basic", 1L), counts(changed), "only the item changed since " + since + ": " + changed);
     }
 
     @Test

@@ -76,6 +76,7 @@ class DaVinciFormularyConformanceTest {
     private static final String PAYER_PLAN = USDF + "StructureDefinition/usdf-PayerInsurancePlan";
     private static final String FORMULARY_ITEM = USDF + "StructureDefinition/usdf-FormularyItem";
     private static final String PLAN_LOCATION = USDF + "StructureDefinition/usdf-InsurancePlanLocation";
+    private static final String FORMULARY_DRUG = USDF + "StructureDefinition/usdf-FormularyDrug";
     private static final String FORMULARY_REFERENCE_EXT = USDF + "StructureDefinition/usdf-FormularyReference-extension";
     private static final String AVAILABILITY_STATUS_EXT = USDF + "StructureDefinition/usdf-AvailabilityStatus-extension";
     private static final String AVAILABILITY_PERIOD_EXT = USDF + "StructureDefinition/usdf-AvailabilityPeriod-extension";
@@ -174,6 +175,28 @@ class DaVinciFormularyConformanceTest {
                 .map(mk -> "formulary-item-" + mk.getIdElement().getIdPart()).collect(Collectors.toSet());
         assertEquals(14, oneItemPerProduct.size());
         assertProfileHolds("Basic", FORMULARY_ITEM, oneItemPerProduct);
+        // Every monograph whose product has a verified RxNorm SCD; the intrathecal 500 and 2000 mcg/mL products
+        // have no verified code (codes.md), so they cannot fill FormularyDrug's required semantic-drug coding.
+        Set<String> withVerifiedScd = allOf("MedicationKnowledge").stream()
+                .filter(mk -> ((MedicationKnowledge) mk).getCode().hasCoding())
+                .map(mk -> mk.getIdElement().getIdPart()).collect(Collectors.toSet());
+        assertEquals(12, withVerifiedScd.size(), withVerifiedScd.toString());
+        assertProfileHolds("MedicationKnowledge", FORMULARY_DRUG, withVerifiedScd);
+    }
+
+    @Test
+    void formularyDrugAcceptsOnlyVerifiedRxNormCodesOfASemanticDrugTermType() throws Exception {
+        MedicationKnowledge drug = (MedicationKnowledge) read("MedicationKnowledge/baclofen-10mg-tablet");
+        assertEquals(List.of(), validationErrors(drug));
+
+        // Without the verified term types the validator cannot place any RxNorm code in SemanticDrugVS, so the
+        // unchanged monograph passing above is what shows them at work; these codes must still fail the slice.
+        drug.getCode().getCodingFirstRep().setCode("1292").setDisplay("baclofen");
+        assertTrue(validationErrors(drug).stream().anyMatch(e -> e.contains("semantic-drug")),
+                "an ingredient (TTY IN) is not a semantic drug: " + validationErrors(drug));
+        drug.getCode().getCodingFirstRep().setCode("999999999").setDisplay("not a verified code");
+        assertTrue(validationErrors(drug).stream().anyMatch(e -> e.contains("semantic-drug")),
+                "an unverified code cannot be confirmed offline: " + validationErrors(drug));
     }
 
     private static void assertProfileHolds(String type, String profile, Set<String> expectedIds) throws Exception {

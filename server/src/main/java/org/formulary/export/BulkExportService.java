@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -52,12 +53,17 @@ public final class BulkExportService implements AutoCloseable {
      */
     public record JobState(ExportJob job, List<ExportFile> files, String progress) {}
 
-    public BulkExportService(ResourceStore store, FhirContext ctx, DataSource dataSource, Path exportDir) {
+    /**
+     * @param servedTypes the types this server serves: where an instance-level export looks for the resources that
+     *     refer to its focus
+     */
+    public BulkExportService(ResourceStore store, FhirContext ctx, DataSource dataSource, Path exportDir,
+            Set<String> servedTypes) {
         this.jobs = new ExportJobRepository(dataSource);
         this.folder = new ExportFolder(exportDir);
         ExportLines lines = new ExportLines(ctx);
         this.runner = new ExportRunner(jobs, folder, new TypeExport(store, folder, jobs, lines),
-                new ReferenceExport(store, ctx, folder, jobs, lines), lines);
+                new ReferenceExport(store, ctx, folder, jobs, lines, servedTypes), lines);
         this.executor = Executors.newFixedThreadPool(THREADS, threads());
     }
 

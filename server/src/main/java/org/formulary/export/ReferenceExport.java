@@ -17,9 +17,11 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 
 /**
- * Runs an instance-level export ({@code [Type]/[id]/$export}, e.g. a formulary {@code InsurancePlan}): the resource
- * and every resource reachable from it through references, transitively, each as it stood at the transaction
- * time, walked breadth-first. {@code _type} filters what is written, not what is followed; {@code _since} writes
+ * Runs an instance-level export ({@code [Type]/[id]/$export}, e.g. a formulary {@code InsurancePlan}): the resource,
+ * the resources that refer to it directly (a formulary's FormularyItems and the plans that cover it, which point at
+ * the formulary and not the other way round), and every resource reachable from these through references,
+ * transitively, each as it stood at the transaction time, walked breadth-first. Only the focus's own referrers are
+ * looked for, not the referrers of what is reached, so the export does not grow into the whole server. {@code _type} filters what is written, not what is followed; {@code _since} writes
  * only resources changed after it (and deletions since then as {@code deleted} Bundles). A reference whose target
  * does not exist (or was deleted) is reported as a warning in {@code error[]}. Only the set of visited ids is kept
  * in memory; each resource is written as soon as it is read. A resumed run starts over. Thread-safe (state is per
@@ -37,10 +39,13 @@ final class ReferenceExport {
     private final ExportJobRepository jobs;
     private final ExportLines lines;
     private final ReferenceTargets references;
+    private final Set<String> servedTypes;
 
+    /** @param servedTypes the types searched for resources that refer to the focus */
     ReferenceExport(ResourceStore store, FhirContext ctx, ExportFolder folder, ExportJobRepository jobs,
-            ExportLines lines) {
+            ExportLines lines, Set<String> servedTypes) {
         this.store = store;
+        this.servedTypes = Set.copyOf(servedTypes);
         this.ctx = ctx;
         this.folder = folder;
         this.jobs = jobs;
@@ -56,6 +61,7 @@ final class ReferenceExport {
         Set<String> wanted = Set.copyOf(request.types());
         Set<ResourceId> seen = new HashSet<>(List.of(focus));
         Deque<Pending> queue = new ArrayDeque<>(List.of(new Pending(focus, null)));
+        addReferrers(focus, job, control, seen, queue);
         long visited = 0;
         long written = 0;
         try (FileSet files = new FileSet(folder, job.id())) {
@@ -94,6 +100,30 @@ final class ReferenceExport {
             if (!jobs.addFiles(job.id(), files.finish())) {
                 throw new JobControl.Stopped(true);
             }
+        }
+    }
+
+    /**
+     * Queues every resource that, at the transaction time, refers to {@code focus}. The stored JSON is searched for
+     * {@code Type/id} before it is parsed, so resources that cannot refer to it are never parsed.
+     */
+    private void addReferrers(ResourceId focus, ExportJob job, JobControl control, Set<ResourceId> seen,
+            Deque<Pending> queue) {
+        String needle = focus.type() + "/" + focus.id();
+        String baseUrl = job.request().baseUrl();
+        for (String type : servedTypes) {
+            control.progress("looking for resources that refer to " + focus + " in " + type);
+            store.forEachAsOf(type, job.transactionTime(), Optional.empty(), resource -> {
+                ResourceId id = new ResourceId(resource.type(), resource.id());
+                if (resource.deleted() || seen.contains(id) || !resource.json().contains(needle)) {
+                    return;
+                }
+                IBaseResource parsed = ctx.newJsonParser().parseResource(resource.json());
+                if (references.of(parsed, baseUrl).contains(focus)) {
+                    seen.add(id);
+                    queue.add(new Pending(id, null));
+                }
+            });
         }
     }
 

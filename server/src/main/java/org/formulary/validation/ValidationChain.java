@@ -29,6 +29,7 @@ public final class ValidationChain {
         return new ValidationSupportChain(
                 new DefaultProfileValidationSupport(ctx),
                 packageSupport,
+                VerifiedRxNormTermTypes.of(ctx, conformance),
                 new CommonCodeSystemsTerminologyService(ctx),
                 new InMemoryTerminologyServerValidationSupport(ctx),
                 new SnapshotGeneratingValidationSupport(ctx),
