@@ -40,9 +40,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The formulary server: settings, then the conformance package and the validation chain (warmed), then the
- * database, then the Subscription notifier (listening to the write path), then the formulary content through the
- * validating write path, then HTTP. One FhirContext for all.
+ * The formulary server: settings, then HTTP (health endpoints; the FHIR base answers 503 until ready), then the
+ * conformance package and the validation chain (warmed), then the database, then the Subscription notifier
+ * (listening to the write path), then the formulary content through the validating write path, then the FHIR
+ * servlet, and ready. One FhirContext for all.
  */
 public final class FormularyServer implements AutoCloseable {
 
@@ -72,12 +73,32 @@ public final class FormularyServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
     }
 
-    /** Starts a server with {@code settings}; it is ready (content loaded, validator warm) when this returns. */
+    /**
+     * Starts a server with {@code settings}; it is ready (content loaded, validator warm) when this returns. HTTP
+     * starts first, so {@code /health/live} answers at once while {@code /health/ready} and the FHIR base answer 503
+     * until the rest is loaded.
+     */
     public static FormularyServer start(Settings settings) throws Exception {
         Phases phases = new Phases();
         FhirContext ctx = FhirContext.forR4();
         ctx.setParserErrorHandler(new StrictErrorHandler());
+        JettyLauncher http = new JettyLauncher(ctx, settings.port(), settings.shutdownTimeout());
+        http.start();
+        phases.lap("http");
+        try {
+            return prepare(settings, ctx, http, phases);
+        } catch (Exception | Error e) {
+            try {
+                http.stop();
+            } catch (Exception stopFailure) {
+                e.addSuppressed(stopFailure);
+            }
+            throw e;
+        }
+    }
 
+    private static FormularyServer prepare(Settings settings, FhirContext ctx, JettyLauncher http, Phases phases)
+            throws Exception {
         ConformancePackage conformance = ConformancePackage.load(ctx, settings.conformanceDir());
         SearchParamRegistry registry = SearchParamRegistry.build(ctx, conformance.searchParameters());
         ProfileValidator validator = new ProfileValidator(ctx, ValidationChain.build(ctx, conformance));
@@ -87,33 +108,34 @@ public final class FormularyServer implements AutoCloseable {
         DataSource dataSource = Database.open(settings.dbUrl());
         phases.lap("database");
         try {
-            return serve(settings, ctx, conformance, registry, validator, dataSource, phases);
+            return serve(settings, ctx, http, conformance, registry, validator, dataSource, phases);
         } catch (Exception | Error e) {
             Database.close(dataSource);
             throw e;
         }
     }
 
-    private static FormularyServer serve(Settings settings, FhirContext ctx, ConformancePackage conformance,
-            SearchParamRegistry registry, ProfileValidator validator, DataSource dataSource, Phases phases)
-            throws Exception {
+    private static FormularyServer serve(Settings settings, FhirContext ctx, JettyLauncher http,
+            ConformancePackage conformance, SearchParamRegistry registry, ProfileValidator validator,
+            DataSource dataSource, Phases phases) throws Exception {
         ValidatingResourceStore store = new ValidatingResourceStore(
                 new JdbcResourceStore(dataSource, ctx, new IndexExtractor(ctx, registry)), ctx, validator, conformance);
         QueryParser parser = new QueryParser(registry, settings.defaultPageSize(), settings.maxPageSize());
         SubscriptionNotifier notifier = SubscriptionNotifier.start(ctx, store, parser, settings.notifications());
         try {
             store.addListener(notifier);
-            return loadAndServe(settings, ctx, conformance, registry, validator, dataSource, phases, store, parser,
-                    notifier);
+            return loadAndServe(settings, ctx, http, conformance, registry, validator, dataSource, phases, store,
+                    parser, notifier);
         } catch (Exception | Error e) {
             notifier.close();
             throw e;
         }
     }
 
-    private static FormularyServer loadAndServe(Settings settings, FhirContext ctx, ConformancePackage conformance,
-            SearchParamRegistry registry, ProfileValidator validator, DataSource dataSource, Phases phases,
-            ValidatingResourceStore store, QueryParser parser, SubscriptionNotifier notifier) throws Exception {
+    private static FormularyServer loadAndServe(Settings settings, FhirContext ctx, JettyLauncher http,
+            ConformancePackage conformance, SearchParamRegistry registry, ProfileValidator validator,
+            DataSource dataSource, Phases phases, ValidatingResourceStore store, QueryParser parser,
+            SubscriptionNotifier notifier) throws Exception {
         ContentLoader.Report report = new ContentLoader(ctx, store).load(settings.contentDir());
         phases.lap("content");
 
@@ -145,12 +167,12 @@ public final class FormularyServer implements AutoCloseable {
         FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, providers, plainProviders);
         servlet.setServerConformanceProvider(new CapabilityStatementProvider(servlet, registry,
                 ValidationChain.packageSupport(ctx, conformance), conformance));
-        JettyLauncher http = new JettyLauncher(ctx, settings.port(), servlet);
-        int port = http.start();
+        int port = http.port();
         String baseUrl = settings.baseUrlFor(port);
         servlet.setServerAddressStrategy(new HardcodedServerAddressStrategy(baseUrl));
         int resumed = exports.resumeUnfinished();
-        phases.lap("http");
+        http.serve(servlet);
+        phases.lap("fhir");
 
         LOG.info("Formulary server ready at {} in {} ms ({}): {} resources loaded and validated ({} new, {} updated,"
                         + " {} unchanged); serving {}; export files in {} ({} unfinished export jobs resumed)",
@@ -197,7 +219,11 @@ public final class FormularyServer implements AutoCloseable {
         return loaded;
     }
 
-    /** Stops HTTP, then Subscription delivery and the export workers (a running job resumes at the next start), then closes the database. */
+    /**
+     * Stops gracefully: reports not ready, stops accepting connections and lets in-flight requests finish (at most
+     * {@code FORMULARY_SHUTDOWN_TIMEOUT_MS}), then stops Subscription delivery and the export workers (a running job
+     * resumes at the next start), then closes the database.
+     */
     @Override
     public void close() {
         try {

@@ -116,6 +116,15 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
         return HttpRequest.newBuilder(URI.create(baseUrl() + path));
     }
 
+    /**
+     * A request builder for {@code path} on the server outside the FHIR base, from the server's root (e.g.
+     * "/health/ready").
+     */
+    public HttpRequest.Builder rootRequest(String path) {
+        URI base = URI.create(baseUrl());
+        return HttpRequest.newBuilder(base.resolve(path));
+    }
+
     /** GET {@code path} (relative to the FHIR base) with JSON accepted. */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return send(request(path).header("Accept", "application/fhir+json").GET());

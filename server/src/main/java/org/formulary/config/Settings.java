@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param notifications how Subscription notifications are delivered
  * @param exportDir folder where Bulk Data {@code $export} jobs write their NDJSON files, one sub-folder per job
  *     ({@code FORMULARY_EXPORT_DIR}, default ./data/export)
+ * @param shutdownTimeout how long a graceful shutdown (SIGTERM) waits for in-flight requests to finish before it
+ *     closes their connections ({@code FORMULARY_SHUTDOWN_TIMEOUT_MS}, 20000 ms)
  */
 public record Settings(
         int port,
@@ -35,7 +37,8 @@ public record Settings(
         int defaultPageSize,
         int maxPageSize,
         Notifications notifications,
-        Path exportDir) {
+        Path exportDir,
+        Duration shutdownTimeout) {
 
     /**
      * How rest-hook Subscription notifications are delivered: each notification is tried up to {@code attempts}
@@ -76,7 +79,8 @@ public record Settings(
                         intValue(env, "FORMULARY_SUBSCRIPTION_ATTEMPTS", 5, 1),
                         Duration.ofMillis(intValue(env, "FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", 1000, 1)),
                         Duration.ofMillis(intValue(env, "FORMULARY_SUBSCRIPTION_TIMEOUT_MS", 10_000, 1))),
-                Path.of(text(env, "FORMULARY_EXPORT_DIR").orElse(DEFAULT_EXPORT_DIR)));
+                Path.of(text(env, "FORMULARY_EXPORT_DIR").orElse(DEFAULT_EXPORT_DIR)),
+                Duration.ofMillis(intValue(env, "FORMULARY_SHUTDOWN_TIMEOUT_MS", 20_000, 1)));
     }
 
     /** Settings for a server on a free port with the given database and the content carried in the jar. */
@@ -95,7 +99,7 @@ public record Settings(
     /** These settings with {@code dir} as the export folder. */
     public Settings withExportDir(Path dir) {
         return new Settings(port, dbUrl, baseUrl, contentDir, conformanceDir, defaultPageSize, maxPageSize,
-                notifications, dir);
+                notifications, dir, shutdownTimeout);
     }
 
     /** The public base URL for a server bound to {@code boundPort}. */

@@ -11,7 +11,7 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 /**
  * Gives the OperationOutcome of an error response the issue type that matches its HTTP status (HAPI writes
  * {@code processing} for all of them): 404 {@code not-found}, 410 {@code deleted}, 412 {@code conflict},
- * 406/415 {@code not-supported}, other 4xx {@code invalid}. Validator outcomes (422) keep their own codes.
+ * 406/415 {@code not-supported}, 503 {@code transient}, other 4xx {@code invalid}. Validator outcomes (422) keep their own codes.
  * Stateless, thread-safe.
  */
 @Interceptor
@@ -38,6 +38,7 @@ public final class ErrorOutcomeInterceptor {
             case 409, 412 -> IssueType.CONFLICT;
             case 405, 406, 415 -> IssueType.NOTSUPPORTED;
             case 413 -> IssueType.TOOLONG;
+            case 503 -> IssueType.TRANSIENT;
             default -> status >= 500 ? IssueType.EXCEPTION : IssueType.INVALID;
         };
     }

@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpHeader;
@@ -17,19 +18,31 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
+import org.formulary.config.Settings;
 
 /**
- * Runs the FHIR servlet on Jetty 12 at {@code /fhir}. Every other path, and every error Jetty answers itself
- * (a malformed URI, say), gets an OperationOutcome in JSON rather than an HTML page.
+ * Runs HTTP on Jetty 12: the health endpoints at {@code /health/live} and {@code /health/ready}, the FHIR servlet at
+ * {@code /fhir} (503 with an OperationOutcome until it is {@linkplain #serve served}), and for every other path,
+ * and every error Jetty answers itself (a malformed URI, say), an OperationOutcome in JSON rather than an HTML page.
+ *
+ * <p>Lifecycle: {@link #start()} as early as possible (liveness), {@link #serve} once the server is ready
+ * (readiness), {@link #stop()} for a graceful shutdown. Meant to be driven by one lifecycle thread; requests are
+ * served concurrently.
  */
 public final class JettyLauncher {
 
     private final Server server;
     private final ServerConnector connector;
+    private final FhirGateServlet fhirGate;
+    private final Readiness readiness = new Readiness();
 
-    /** Binds (but does not start) a server on {@code port} (0 for a free one) serving {@code fhirServlet}. */
-    public JettyLauncher(FhirContext ctx, int port, HttpServlet fhirServlet) {
+    /**
+     * Binds (but does not start) a server on {@code port} (0 for a free one) that, when stopped, lets in-flight
+     * requests finish for at most {@code stopTimeout}.
+     */
+    public JettyLauncher(FhirContext ctx, int port, Duration stopTimeout) {
         server = new Server();
         HttpConfiguration httpConfig = new HttpConfiguration();
         httpConfig.setSendServerVersion(false);
@@ -38,24 +51,47 @@ public final class JettyLauncher {
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
-        ServletHolder fhir = new ServletHolder("fhir", fhirServlet);
+        fhirGate = new FhirGateServlet(ctx);
+        ServletHolder fhir = new ServletHolder("fhir", fhirGate);
         fhir.setInitOrder(0);
-        context.addServlet(fhir, "/fhir/*");
+        context.addServlet(fhir, Settings.FHIR_PATH + "/*");
+        context.addServlet(new ServletHolder("health", new HealthServlet(ctx, readiness)), "/health/*");
         context.addServlet(new ServletHolder("not-found", new NotFoundServlet(ctx)), "/");
         context.setErrorHandler(new JsonErrorHandler(ctx));
         server.setErrorHandler(new JsonErrorHandler(ctx));
-        server.setHandler(context);
-        server.setStopTimeout(5_000);
+        // Counts in-flight requests so that a stop waits for them, and answers 503 to requests after it began.
+        server.setHandler(new GracefulHandler(context));
+        server.setStopTimeout(stopTimeout.toMillis());
     }
 
-    /** Starts serving; returns the bound port. */
+    /** Starts HTTP: the health endpoints answer (not ready yet) and the FHIR base answers 503. Returns the port. */
     public int start() throws Exception {
         server.start();
         return connector.getLocalPort();
     }
 
-    /** Stops serving, letting in-flight requests finish within the stop timeout. */
+    /** Serves FHIR requests with {@code fhirServlet} from now on and reports ready. */
+    public void serve(HttpServlet fhirServlet) throws Exception {
+        fhirGate.open(fhirServlet);
+        readiness.markReady();
+    }
+
+    /** The bound port (after {@link #start()}). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    /** The server's readiness, as {@code /health/ready} reports it. */
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    /**
+     * Stops gracefully: {@code /health/ready} answers 503 first, then the connector stops accepting connections,
+     * in-flight requests finish (at most the stop timeout), and the servlets are destroyed.
+     */
     public void stop() throws Exception {
+        readiness.markStopping();
         server.stop();
     }
 

@@ -26,6 +26,7 @@ class SettingsTest {
         assertEquals(new Settings.Notifications(5, Duration.ofSeconds(1), Duration.ofSeconds(10)),
                 settings.notifications());
         assertEquals(Path.of("./data/export"), settings.exportDir());
+        assertEquals(Duration.ofSeconds(20), settings.shutdownTimeout());
     }
 
     @Test
@@ -41,7 +42,8 @@ class SettingsTest {
                 Map.entry("FORMULARY_SUBSCRIPTION_ATTEMPTS", "3"),
                 Map.entry("FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", "50"),
                 Map.entry("FORMULARY_SUBSCRIPTION_TIMEOUT_MS", "2000"),
-                Map.entry("FORMULARY_EXPORT_DIR", "/srv/export")));
+                Map.entry("FORMULARY_EXPORT_DIR", "/srv/export"),
+                Map.entry("FORMULARY_SHUTDOWN_TIMEOUT_MS", "1500")));
         assertEquals(9090, settings.port());
         assertEquals("jdbc:h2:mem:x", settings.dbUrl());
         assertEquals("https://formulary.example/fhir", settings.baseUrlFor(9090), "trailing slash dropped");
@@ -52,6 +54,7 @@ class SettingsTest {
         assertEquals(new Settings.Notifications(3, Duration.ofMillis(50), Duration.ofSeconds(2)),
                 settings.notifications());
         assertEquals(Path.of("/srv/export"), settings.exportDir());
+        assertEquals(Duration.ofMillis(1500), settings.shutdownTimeout());
     }
 
     @Test
@@ -72,5 +75,7 @@ class SettingsTest {
                 () -> Settings.fromEnvironment(Map.of("FORMULARY_SUBSCRIPTION_ATTEMPTS", "0")));
         assertThrows(IllegalArgumentException.class,
                 () -> Settings.fromEnvironment(Map.of("FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", "soon")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromEnvironment(Map.of("FORMULARY_SHUTDOWN_TIMEOUT_MS", "0")));
     }
 }
