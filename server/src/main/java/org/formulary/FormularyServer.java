@@ -170,8 +170,8 @@ public final class FormularyServer implements AutoCloseable {
         int port = http.port();
         String baseUrl = settings.baseUrlFor(port);
         servlet.setServerAddressStrategy(new HardcodedServerAddressStrategy(baseUrl));
-        int resumed = exports.resumeUnfinished();
         http.serve(servlet);
+        int resumed = exports.resumeUnfinished();
         phases.lap("fhir");
 
         LOG.info("Formulary server ready at {} in {} ms ({}): {} resources loaded and validated ({} new, {} updated,"
@@ -226,6 +226,7 @@ public final class FormularyServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        LOG.info("Formulary server stopping: not ready, no new connections, in-flight requests finishing");
         try {
             http.stop();
         } catch (Exception e) {
@@ -234,5 +235,6 @@ public final class FormularyServer implements AutoCloseable {
         notifier.close();
         exports.close();
         Database.close(dataSource);
+        LOG.info("Formulary server stopped");
     }
 }
