@@ -4,7 +4,10 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcConnectionPool;
 
-/** Opens the database named by a JDBC URL and brings its schema up to date with the versioned migrations. */
+/**
+ * Opens the database named by a JDBC URL and brings its schema up to date with the versioned migrations. A file
+ * database is opened so that every acknowledged commit survives the process being killed (see {@link H2Url}).
+ */
 public final class Database {
 
     private Database() {}
@@ -14,10 +17,7 @@ public final class Database {
      * The caller owns the pool and disposes it with {@link #close(DataSource)}.
      */
     public static DataSource open(String jdbcUrl) {
-        if (!jdbcUrl.startsWith("jdbc:h2:")) {
-            throw new IllegalArgumentException("Unsupported database URL (only jdbc:h2: so far): " + jdbcUrl);
-        }
-        JdbcConnectionPool pool = JdbcConnectionPool.create(jdbcUrl, "sa", "");
+        JdbcConnectionPool pool = JdbcConnectionPool.create(H2Url.of(jdbcUrl), "sa", "");
         pool.setMaxConnections(32);
         Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
         return pool;
