@@ -3,6 +3,7 @@ package org.formulary.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -27,6 +28,7 @@ import java.util.Optional;
  *     ({@code FORMULARY_EXPORT_DIR}, default ./data/export)
  * @param shutdownTimeout how long a graceful shutdown (SIGTERM) waits for in-flight requests to finish before it
  *     closes their connections ({@code FORMULARY_SHUTDOWN_TIMEOUT_MS}, 20000 ms)
+ * @param auth how writes (and, if private, Bulk Data export) are authorized
  */
 public record Settings(
         int port,
@@ -38,7 +40,8 @@ public record Settings(
         int maxPageSize,
         Notifications notifications,
         Path exportDir,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        Auth auth) {
 
     /**
      * How rest-hook Subscription notifications are delivered: each notification is tried up to {@code attempts}
@@ -52,6 +55,36 @@ public record Settings(
      *     10000 ms)
      */
     public record Notifications(int attempts, Duration retryDelay, Duration timeout) {}
+
+    /**
+     * How requests are authorized: every write needs an OAuth 2.0 bearer token (a JWT signed with a key of the
+     * JSON Web Key Set {@code jwks}, issued by {@code issuer} for {@code audience}) unless {@code enabled} is false.
+     *
+     * @param enabled whether writes need a token ({@code FORMULARY_AUTH}: {@code on}, the default, or {@code off}
+     *     for local development)
+     * @param jwks file path or http(s) URL of the JSON Web Key Set the tokens are verified with
+     *     ({@code FORMULARY_AUTH_JWKS}); without it no token is accepted and every write is refused
+     * @param issuer the tokens' required {@code iss} ({@code FORMULARY_AUTH_ISSUER}; required with a key set)
+     * @param audience the tokens' required {@code aud}, or empty for the server's public base URL
+     *     ({@code FORMULARY_AUTH_AUDIENCE})
+     * @param tokenEndpoint where clients get tokens, advertised in the SMART configuration and the
+     *     CapabilityStatement ({@code FORMULARY_AUTH_TOKEN_ENDPOINT})
+     * @param privateExport whether Bulk Data {@code $export} (kick-off, status, download) needs a token with read
+     *     scopes too ({@code FORMULARY_EXPORT_AUTH}: {@code public}, the default, or {@code private})
+     */
+    public record Auth(boolean enabled, Optional<String> jwks, Optional<String> issuer, Optional<String> audience,
+            Optional<String> tokenEndpoint, boolean privateExport) {
+
+        /** Whether Bulk Data export needs a token: authorization on and export private. */
+        public boolean exportNeedsToken() {
+            return enabled && privateExport;
+        }
+
+        /** The audience tokens must name: the configured one, else {@code baseUrl}. */
+        public String audienceOr(String baseUrl) {
+            return audience.orElse(baseUrl);
+        }
+    }
 
     /** The FHIR base path under which the REST API is served. */
     public static final String FHIR_PATH = "/fhir";
@@ -80,7 +113,31 @@ public record Settings(
                         Duration.ofMillis(intValue(env, "FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", 1000, 1)),
                         Duration.ofMillis(intValue(env, "FORMULARY_SUBSCRIPTION_TIMEOUT_MS", 10_000, 1))),
                 Path.of(text(env, "FORMULARY_EXPORT_DIR").orElse(DEFAULT_EXPORT_DIR)),
-                Duration.ofMillis(intValue(env, "FORMULARY_SHUTDOWN_TIMEOUT_MS", 20_000, 1)));
+                Duration.ofMillis(intValue(env, "FORMULARY_SHUTDOWN_TIMEOUT_MS", 20_000, 1)),
+                auth(env));
+    }
+
+    private static Auth auth(Map<String, String> env) {
+        boolean enabled = choice(env, "FORMULARY_AUTH", "on", "off").equals("on");
+        Optional<String> jwks = text(env, "FORMULARY_AUTH_JWKS");
+        Optional<String> issuer = text(env, "FORMULARY_AUTH_ISSUER");
+        if (enabled && jwks.isPresent() && issuer.isEmpty()) {
+            throw new IllegalArgumentException("FORMULARY_AUTH_ISSUER is required with FORMULARY_AUTH_JWKS: the"
+                    + " issuer (iss) every token must name");
+        }
+        return new Auth(enabled, jwks, issuer, text(env, "FORMULARY_AUTH_AUDIENCE"),
+                text(env, "FORMULARY_AUTH_TOKEN_ENDPOINT"),
+                choice(env, "FORMULARY_EXPORT_AUTH", "public", "private").equals("private"));
+    }
+
+    /** The value of {@code name}: {@code defaultValue} when unset, else one of the two allowed values. */
+    private static String choice(Map<String, String> env, String name, String defaultValue, String other) {
+        String value = text(env, name).map(v -> v.toLowerCase(Locale.ROOT)).orElse(defaultValue);
+        if (!value.equals(defaultValue) && !value.equals(other)) {
+            throw new IllegalArgumentException(name + " must be " + defaultValue + " or " + other + ", was: "
+                    + env.get(name));
+        }
+        return value;
     }
 
     /** Settings for a server on a free port with the given database and the content carried in the jar. */
@@ -99,7 +156,7 @@ public record Settings(
     /** These settings with {@code dir} as the export folder. */
     public Settings withExportDir(Path dir) {
         return new Settings(port, dbUrl, baseUrl, contentDir, conformanceDir, defaultPageSize, maxPageSize,
-                notifications, dir, shutdownTimeout);
+                notifications, dir, shutdownTimeout, auth);
     }
 
     /** The public base URL for a server bound to {@code boundPort}. */

@@ -1,6 +1,7 @@
 package org.formulary.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +28,35 @@ class SettingsTest {
                 settings.notifications());
         assertEquals(Path.of("./data/export"), settings.exportDir());
         assertEquals(Duration.ofSeconds(20), settings.shutdownTimeout());
+        assertEquals(new Settings.Auth(true, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                false), settings.auth());
+        assertEquals("http://localhost:8080/fhir", settings.auth().audienceOr(settings.baseUrlFor(8080)));
+    }
+
+    @Test
+    void readsTheAuthorizationVariables() {
+        Settings settings = Settings.fromEnvironment(Map.of(
+                "FORMULARY_AUTH", "ON",
+                "FORMULARY_AUTH_JWKS", "https://idp.example/jwks.json",
+                "FORMULARY_AUTH_ISSUER", "https://idp.example",
+                "FORMULARY_AUTH_AUDIENCE", "https://formulary.example/fhir",
+                "FORMULARY_AUTH_TOKEN_ENDPOINT", "https://idp.example/token",
+                "FORMULARY_EXPORT_AUTH", "private"));
+        assertEquals(new Settings.Auth(true, Optional.of("https://idp.example/jwks.json"),
+                Optional.of("https://idp.example"), Optional.of("https://formulary.example/fhir"),
+                Optional.of("https://idp.example/token"), true), settings.auth());
+        assertEquals("https://formulary.example/fhir", settings.auth().audienceOr("http://localhost:8080/fhir"));
+        assertFalse(Settings.fromEnvironment(Map.of("FORMULARY_AUTH", "off")).auth().enabled());
+    }
+
+    @Test
+    void refusesAuthorizationValuesThatCannotWork() {
+        assertThrows(IllegalArgumentException.class, () -> Settings.fromEnvironment(Map.of("FORMULARY_AUTH", "no")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromEnvironment(Map.of("FORMULARY_EXPORT_AUTH", "secret")));
+        IllegalArgumentException noIssuer = assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromEnvironment(Map.of("FORMULARY_AUTH_JWKS", "/etc/jwks.json")));
+        assertTrue(noIssuer.getMessage().contains("FORMULARY_AUTH_ISSUER"), noIssuer.getMessage());
     }
 
     @Test
