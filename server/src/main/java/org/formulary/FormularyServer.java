@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.sql.DataSource;
+import org.formulary.auth.Authorization;
 import org.formulary.clinical.DrugComparison;
 import org.formulary.clinical.StoredResources;
 import org.formulary.config.Settings;
@@ -157,7 +158,7 @@ public final class FormularyServer implements AutoCloseable {
         }
         StoredResources stored = new StoredResources(store, ctx);
         List<Object> plainProviders = new ArrayList<>(List.of(new SystemProvider(services),
-                new ExportOperations(exports, kickOff, ctx)));
+                new ExportOperations(exports, kickOff, ctx, settings.auth().exportNeedsToken())));
         if (types.contains("MedicationKnowledge")) {
             plainProviders.add(new CompareOperation(new DrugComparison(stored)));
         }
@@ -165,12 +166,15 @@ public final class FormularyServer implements AutoCloseable {
             plainProviders.add(new ApplyOperation(stored));
         }
         FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, providers, plainProviders);
-        servlet.setServerConformanceProvider(new CapabilityStatementProvider(servlet, registry,
-                ValidationChain.packageSupport(ctx, conformance), conformance));
         int port = http.port();
         String baseUrl = settings.baseUrlFor(port);
+        // Configured with the bound port (the tokens' default audience is the base URL) before serving.
+        Authorization authorization = Authorization.configure(settings.auth(), baseUrl);
+        servlet.registerInterceptor(authorization.interceptor());
+        servlet.setServerConformanceProvider(new CapabilityStatementProvider(servlet, registry,
+                ValidationChain.packageSupport(ctx, conformance), conformance, authorization));
         servlet.setServerAddressStrategy(new HardcodedServerAddressStrategy(baseUrl));
-        http.serve(servlet);
+        http.serve(servlet, authorization.smartConfiguration());
         int resumed = exports.resumeUnfinished();
         phases.lap("fhir");
 

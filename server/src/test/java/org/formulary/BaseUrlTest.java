@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.formulary.config.Settings;
@@ -23,10 +24,12 @@ class BaseUrlTest {
 
     @Test
     void linksFullUrlsAndLocationUseTheConfiguredBaseUrl() throws Exception {
-        Settings settings = Settings.fromEnvironment(Map.of(
+        Map<String, String> env = new HashMap<>(TestTokens.environment());
+        env.putAll(Map.of(
                 "FORMULARY_PORT", "0",
                 "FORMULARY_DB_URL", "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
                 "FORMULARY_BASE_URL", PUBLIC_BASE));
+        Settings settings = Settings.fromEnvironment(env);
         try (FormularyServer server = FormularyServer.start(settings)) {
             assertEquals(PUBLIC_BASE, server.baseUrl());
             int port = server.port();
@@ -43,6 +46,8 @@ class BaseUrlTest {
             String body = TestData.parser().encodeResourceToString(TestData.medication("base URL check"));
             HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(local + "/Medication"))
                     .header("Content-Type", TestData.FHIR_JSON)
+                    // the tokens' audience is the public base URL the server is configured with
+                    .header("Authorization", TestTokens.bearer(PUBLIC_BASE))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(201, created.statusCode(), created.body());
             String location = created.headers().firstValue("Location").orElse("");

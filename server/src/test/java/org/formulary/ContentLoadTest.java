@@ -24,6 +24,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -179,7 +180,9 @@ class ContentLoadTest {
     @Test
     void fileDatabaseSurvivesRestart() throws Exception {
         String url = "jdbc:h2:file:" + tmp.resolve("db").toAbsolutePath();
-        Settings settings = Settings.fromEnvironment(Map.of("FORMULARY_PORT", "0", "FORMULARY_DB_URL", url));
+        Map<String, String> env = new HashMap<>(TestTokens.environment());
+        env.putAll(Map.of("FORMULARY_PORT", "0", "FORMULARY_DB_URL", url));
+        Settings settings = Settings.fromEnvironment(env);
 
         String id;
         int contentFiles;
@@ -290,7 +293,8 @@ class ContentLoadTest {
     }
 
     private HttpRequest.Builder request(FormularyServer server, String path) {
-        return HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).header("Accept", FHIR_JSON);
+        return HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).header("Accept", FHIR_JSON)
+                .header("Authorization", TestTokens.bearer(server.baseUrl()));
     }
 
     private HttpResponse<String> send(FormularyServer server, HttpRequest.Builder request)

@@ -3,6 +3,8 @@ package org.formulary;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import com.nimbusds.jwt.JWTClaimsSet;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,9 +12,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.WeakHashMap;
 import java.util.stream.Stream;
 import org.formulary.config.Settings;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -23,6 +30,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Starts the real server (Jetty on a free port, the validator, the content in the jar) against its own in-memory
  * H2 database built by the production migrations and its own temporary export folder, once per test class. Tests talk to it over HTTP with HAPI's
  * generic client or {@link java.net.http.HttpClient}. Register it as a static field with {@code @RegisterExtension}.
+ *
+ * <p>The server trusts the {@link TestTokens} key set, and {@link #request(String)}, {@link #get(String)},
+ * {@link #send(HttpRequest.Builder)} and {@link #client()} send a valid bearer token that may do anything
+ * ({@link TestTokens#ALL_SCOPES}); {@link #anonymousRequest(String)} and {@link #anonymousClient()} send none, and
+ * {@link #token(String...)} and {@link #sign(JWTClaimsSet)} make other tokens.
  */
 public final class FormularyServerExtension implements BeforeAllCallback, AfterAllCallback {
 
@@ -35,6 +47,9 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final Map<String, String> env;
+    /** Builders made by {@link #anonymousRequest(String)}: {@link #send} adds no token to them. */
+    private final Set<HttpRequest.Builder> anonymous = Collections.synchronizedSet(
+            Collections.newSetFromMap(new WeakHashMap<>()));
     private FormularyServer server;
     private String dbUrl;
     private Path exportDir;
@@ -44,9 +59,14 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
         this(Map.of());
     }
 
-    /** A server with these environment variables set (port and database are always the extension's own). */
+    /**
+     * A server with these environment variables set (port and database are always the extension's own; the
+     * {@link TestTokens} key set and issuer apply unless {@code env} sets others).
+     */
     public FormularyServerExtension(Map<String, String> env) {
-        this.env = Map.copyOf(env);
+        Map<String, String> all = new HashMap<>(TestTokens.environment());
+        all.putAll(env);
+        this.env = Map.copyOf(all);
     }
 
     @Override
@@ -54,6 +74,17 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
         dbUrl = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
         exportDir = Files.createTempDirectory("formulary-export-");
         server = FormularyServer.start(Settings.forDatabase(dbUrl, env).withExportDir(exportDir));
+    }
+
+    /**
+     * Settings for another server node on this server's database (port 0), trusting the same tokens as this one:
+     * {@code extraEnv} on top of this server's environment, with the tokens' audience fixed to this server's.
+     */
+    public Settings settingsForAnotherNode(Map<String, String> extraEnv) {
+        Map<String, String> all = new HashMap<>(env);
+        all.put("FORMULARY_AUTH_AUDIENCE", tokenAudience());
+        all.putAll(extraEnv);
+        return Settings.forDatabase(dbUrl, all);
     }
 
     @Override
@@ -101,19 +132,67 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
         return CLIENT_CTX;
     }
 
-    /** HAPI's generic client pointed at the server. */
+    /** HAPI's generic client pointed at the server, sending a token that may do anything. */
     public IGenericClient client() {
+        IGenericClient client = anonymousClient();
+        client.registerInterceptor(new BearerTokenAuthInterceptor(fullAccessToken()));
+        return client;
+    }
+
+    /** HAPI's generic client pointed at the server, sending no token. */
+    public IGenericClient anonymousClient() {
         return CLIENT_CTX.newRestfulGenericClient(baseUrl());
     }
 
-    /** Sends {@code request} to the server; {@code path} is appended to the FHIR base (e.g. "/Medication"). */
+    /**
+     * Sends {@code request}, with a token that may do anything unless it has an {@code Authorization} header or
+     * comes from {@link #anonymousRequest(String)}.
+     */
     public HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest built = request.build();
+        if (!anonymous.contains(request) && built.headers().firstValue("Authorization").isEmpty()) {
+            built = HttpRequest.newBuilder(built, (name, value) -> true)
+                    .header("Authorization", "Bearer " + fullAccessToken())
+                    .build();
+        }
+        return http.send(built, HttpResponse.BodyHandlers.ofString());
     }
 
-    /** A request builder for {@code path} relative to the FHIR base. */
+    /** A request builder for {@code path} relative to the FHIR base, with a token that may do anything. */
     public HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(baseUrl() + path));
+        return HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .header("Authorization", "Bearer " + fullAccessToken());
+    }
+
+    /** A request builder for {@code path} relative to the FHIR base, without a token (also when {@link #send}ing). */
+    public HttpRequest.Builder anonymousRequest(String path) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl() + path));
+        anonymous.add(builder);
+        return builder;
+    }
+
+    private String fullAccessToken() {
+        return token(TestTokens.ALL_SCOPES.toArray(String[]::new));
+    }
+
+    /** The audience ({@code aud}) the server expects: the configured one, else its base URL. */
+    public String tokenAudience() {
+        return env.getOrDefault("FORMULARY_AUTH_AUDIENCE", baseUrl());
+    }
+
+    /** A valid token (compact JWT) for this server with {@code scopes}. */
+    public String token(String... scopes) {
+        return TestTokens.token(tokenAudience(), List.of(scopes));
+    }
+
+    /** The claims of a valid token for this server with {@code scopes}, to change before {@link #sign}ing. */
+    public JWTClaimsSet.Builder claims(String... scopes) {
+        return TestTokens.claims(tokenAudience(), List.of(scopes));
+    }
+
+    /** {@code claims} signed with the key the server trusts. */
+    public String sign(JWTClaimsSet claims) {
+        return TestTokens.sign(claims);
     }
 
     /**

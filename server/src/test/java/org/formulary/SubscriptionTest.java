@@ -26,7 +26,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.formulary.config.Settings;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
@@ -309,7 +308,7 @@ class SubscriptionTest {
         subscribe(markerCriteria(marker), hook, null);
 
         // A second server on the same database (as after a restart) knows the Subscription from the database alone.
-        try (FormularyServer second = FormularyServer.start(Settings.forDatabase(SERVER.dbUrl(), FAST_RETRIES))) {
+        try (FormularyServer second = FormularyServer.start(SERVER.settingsForAnotherNode(FAST_RETRIES))) {
             putMedication(second.baseUrl(), unique("med"), marker, "one");
             assertEquals("POST", awaitRequests(hook, 1).get(0).method());
         }

@@ -36,11 +36,15 @@ public final class ExportOperations {
     private final BulkExportService service;
     private final KickOff kickOff;
     private final ExportLines lines;
+    private final boolean requiresAccessToken;
 
-    public ExportOperations(BulkExportService service, KickOff kickOff, FhirContext ctx) {
+    /** The endpoints; {@code requiresAccessToken} when the status and files need a bearer token (private export). */
+    public ExportOperations(BulkExportService service, KickOff kickOff, FhirContext ctx,
+            boolean requiresAccessToken) {
         this.service = service;
         this.kickOff = kickOff;
         this.lines = new ExportLines(ctx);
+        this.requiresAccessToken = requiresAccessToken;
     }
 
     /** System-level kick-off: every served type, or those in {@code _type}. */
@@ -78,7 +82,8 @@ public final class ExportOperations {
             return;
         }
         ExportResponses.body(request.getServletResponse(), 200, ExportResponses.JSON,
-                Manifest.json(state.job(), state.files(), request.getFhirServerBase()));
+                Manifest.json(state.job(), state.files(), request.getFhirServerBase(),
+                        requiresAccessToken));
     }
 
     /** One file of a finished job, as listed in its manifest. */

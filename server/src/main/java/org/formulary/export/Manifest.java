@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The Bulk Data complete-status manifest of a finished job: {@code transactionTime}, {@code request},
- * {@code requiresAccessToken} (false: this server has no authorization yet), and {@code output}, {@code deleted}
+ * {@code requiresAccessToken} (true when export is private, {@code FORMULARY_EXPORT_AUTH=private}), and {@code output}, {@code deleted}
  * and {@code error} items with {@code type}, {@code url} and {@code count}. File URLs are built on the base URL of
  * the status request, so they follow the server if its address changes between kick-off and download. Files
  * without lines are not listed. Thread-safe.
@@ -20,11 +20,11 @@ final class Manifest {
 
     private Manifest() {}
 
-    static String json(ExportJob job, List<ExportFile> files, String baseUrl) {
+    static String json(ExportJob job, List<ExportFile> files, String baseUrl, boolean requiresAccessToken) {
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("transactionTime", job.transactionTime().toString());
         manifest.put("request", job.request().requestUrl());
-        manifest.put("requiresAccessToken", false);
+        manifest.put("requiresAccessToken", requiresAccessToken);
         for (ExportFile.Kind kind : ExportFile.Kind.values()) {
             manifest.put(kind.code(), items(job, files, kind, baseUrl));
         }

@@ -10,8 +10,9 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 
 /**
  * Gives the OperationOutcome of an error response the issue type that matches its HTTP status (HAPI writes
- * {@code processing} for all of them): 404 {@code not-found}, 410 {@code deleted}, 412 {@code conflict},
- * 406/415 {@code not-supported}, 503 {@code transient}, other 4xx {@code invalid}. Validator outcomes (422) keep their own codes.
+ * {@code processing} for all of them): 401 {@code login}, 403 {@code forbidden}, 404 {@code not-found},
+ * 410 {@code deleted}, 412 {@code conflict}, 406/415 {@code not-supported}, 503 {@code transient}, other 4xx
+ * {@code invalid}. Validator outcomes (422) keep their own codes.
  * Stateless, thread-safe.
  */
 @Interceptor
@@ -33,6 +34,8 @@ public final class ErrorOutcomeInterceptor {
     /** The issue type for an error response with HTTP {@code status}. */
     static IssueType typeFor(int status) {
         return switch (status) {
+            case 401 -> IssueType.LOGIN;
+            case 403 -> IssueType.FORBIDDEN;
             case 404 -> IssueType.NOTFOUND;
             case 410 -> IssueType.DELETED;
             case 409, 412 -> IssueType.CONFLICT;

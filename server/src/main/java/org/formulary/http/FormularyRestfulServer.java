@@ -36,7 +36,7 @@ public final class FormularyRestfulServer extends RestfulServer {
         config.setAllowedHeaders(List.of("Origin", "Accept", "Content-Type", "Authorization", "If-Match",
                 "If-None-Match", "If-Modified-Since", "If-None-Exist", "Prefer", "X-Requested-With"));
         config.setExposedHeaders(List.of("Location", "Content-Location", "ETag", "Last-Modified", "X-Progress",
-                "Retry-After"));
+                "Retry-After", "WWW-Authenticate"));
         config.setAllowCredentials(false);
         return config;
     }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpHeader;
@@ -24,7 +25,8 @@ import org.formulary.config.Settings;
 
 /**
  * Runs HTTP on Jetty 12: the health endpoints at {@code /health/live} and {@code /health/ready}, the FHIR servlet at
- * {@code /fhir} (503 with an OperationOutcome until it is {@linkplain #serve served}), and for every other path,
+ * {@code /fhir} (503 with an OperationOutcome until it is {@linkplain #serve served}), the SMART configuration at
+ * {@code /fhir/.well-known/smart-configuration}, and for every other path,
  * and every error Jetty answers itself (a malformed URI, say), an OperationOutcome in JSON rather than an HTML page.
  *
  * <p>Lifecycle: {@link #start()} as early as possible (liveness), {@link #serve} once the server is ready
@@ -36,6 +38,7 @@ public final class JettyLauncher {
     private final Server server;
     private final ServerConnector connector;
     private final FhirGateServlet fhirGate;
+    private final SmartConfigurationServlet smartConfiguration;
     private final Readiness readiness = new Readiness();
 
     /**
@@ -55,6 +58,9 @@ public final class JettyLauncher {
         ServletHolder fhir = new ServletHolder("fhir", fhirGate);
         fhir.setInitOrder(0);
         context.addServlet(fhir, Settings.FHIR_PATH + "/*");
+        smartConfiguration = new SmartConfigurationServlet(ctx);
+        context.addServlet(new ServletHolder("smart-configuration", smartConfiguration),
+                Settings.FHIR_PATH + "/.well-known/smart-configuration");
         context.addServlet(new ServletHolder("health", new HealthServlet(ctx, readiness)), "/health/*");
         context.addServlet(new ServletHolder("not-found", new NotFoundServlet(ctx)), "/");
         context.setErrorHandler(new JsonErrorHandler(ctx));
@@ -70,8 +76,12 @@ public final class JettyLauncher {
         return connector.getLocalPort();
     }
 
-    /** Serves FHIR requests with {@code fhirServlet} from now on and reports ready. */
-    public void serve(HttpServlet fhirServlet) throws Exception {
+    /**
+     * Serves FHIR requests with {@code fhirServlet} and {@code smartConfiguration} (the SMART configuration JSON, or
+     * empty when authorization is off) from now on, and reports ready.
+     */
+    public void serve(HttpServlet fhirServlet, Optional<String> smartConfiguration) throws Exception {
+        this.smartConfiguration.publish(smartConfiguration);
         fhirGate.open(fhirServlet);
         readiness.markReady();
     }

@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +49,12 @@ class JettyLauncherTest {
             OperationOutcome oo = CTX.newJsonParser().parseResource(OperationOutcome.class, starting.body());
             assertEquals(OperationOutcome.IssueType.TRANSIENT, oo.getIssueFirstRep().getCode());
 
+            assertEquals(503, get(port, "/fhir/.well-known/smart-configuration").statusCode());
+
             SlowServlet fhir = new SlowServlet();
-            launcher.serve(fhir);
+            launcher.serve(fhir, Optional.of("{\"issuer\":\"https://idp.example\"}"));
+            assertEquals("{\"issuer\":\"https://idp.example\"}",
+                    get(port, "/fhir/.well-known/smart-configuration").body());
             assertEquals(200, get(port, "/health/ready").statusCode());
 
             CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(request(port, "/fhir/slow"),
