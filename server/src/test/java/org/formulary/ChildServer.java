@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * The real server in a JVM of its own ({@code java -cp <test class path> org.formulary.FormularyServer}), so that
@@ -173,6 +174,21 @@ final class ChildServer implements AutoCloseable {
     /** The child's whole output so far. */
     String logText() throws IOException {
         return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether the log shows {@code pattern} within a minute: the ready line is written just after
+     * {@code /health/ready} turns 200, so a test that has seen ready may still have to wait for it.
+     */
+    boolean awaitLog(Pattern pattern) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (!pattern.matcher(logText()).find()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
     }
 
     /** Kills the child if it still runs. */

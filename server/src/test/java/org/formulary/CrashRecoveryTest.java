@@ -76,7 +76,7 @@ class CrashRecoveryTest {
                 server = ChildServer.start(dir, cycle, Map.of());
                 started.add(server);
                 server.awaitReady();
-                assertTrue(CLEAN_RESTART.matcher(server.logText()).find(),
+                assertTrue(server.awaitLog(CLEAN_RESTART),
                         "the restarted database has the content unchanged:\n" + server.logTail());
                 int found = verify(server, acknowledged);
                 LOG.info("Crash cycle {}: {} writes acknowledged before SIGKILL ({} requests unanswered), {} of"
