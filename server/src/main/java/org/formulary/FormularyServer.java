@@ -83,7 +83,8 @@ public final class FormularyServer implements AutoCloseable {
         Phases phases = new Phases();
         FhirContext ctx = FhirContext.forR4();
         ctx.setParserErrorHandler(new StrictErrorHandler());
-        JettyLauncher http = new JettyLauncher(ctx, settings.port(), settings.shutdownTimeout());
+        JettyLauncher http = new JettyLauncher(ctx, settings.port(), settings.httpThreads(),
+                settings.shutdownTimeout());
         http.start();
         phases.lap("http");
         try {
@@ -106,7 +107,7 @@ public final class FormularyServer implements AutoCloseable {
         validator.warmUp();
         phases.lap("validator");
 
-        DataSource dataSource = Database.open(settings.dbUrl());
+        DataSource dataSource = Database.open(settings.database());
         phases.lap("database");
         try {
             return serve(settings, ctx, http, conformance, registry, validator, dataSource, phases);

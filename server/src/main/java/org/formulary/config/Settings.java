@@ -14,7 +14,7 @@ import java.util.Optional;
  * values that cannot work (a non-numeric port, for example). Instances are immutable and thread-safe.
  *
  * @param port TCP port to listen on; {@code 0} picks a free one ({@code FORMULARY_PORT}, default 8080)
- * @param dbUrl JDBC URL of the database ({@code FORMULARY_DB_URL}, default an H2 file database under ./data/)
+ * @param database the database and its connection pool ({@code FORMULARY_DB_*})
  * @param baseUrl public FHIR base URL written into links and fullUrls, or empty to derive it from the bound port
  *     ({@code FORMULARY_BASE_URL})
  * @param contentDir folder of formulary content to load, or empty for the content carried in the jar
@@ -29,10 +29,11 @@ import java.util.Optional;
  * @param shutdownTimeout how long a graceful shutdown (SIGTERM) waits for in-flight requests to finish before it
  *     closes their connections ({@code FORMULARY_SHUTDOWN_TIMEOUT_MS}, 20000 ms)
  * @param auth how writes (and, if private, Bulk Data export) are authorized
+ * @param httpThreads most threads serving HTTP requests ({@code FORMULARY_HTTP_THREADS}, 200)
  */
 public record Settings(
         int port,
-        String dbUrl,
+        DatabaseSettings database,
         Optional<String> baseUrl,
         Optional<Path> contentDir,
         Optional<Path> conformanceDir,
@@ -41,7 +42,8 @@ public record Settings(
         Notifications notifications,
         Path exportDir,
         Duration shutdownTimeout,
-        Auth auth) {
+        Auth auth,
+        int httpThreads) {
 
     /**
      * How rest-hook Subscription notifications are delivered: each notification is tried up to {@code attempts}
@@ -93,6 +95,11 @@ public record Settings(
 
     public static final String DEFAULT_EXPORT_DIR = "./data/export";
 
+    public static final int DEFAULT_HTTP_THREADS = 200;
+
+    /** Jetty needs threads of its own (acceptor, selectors) besides those that serve requests. */
+    public static final int MIN_HTTP_THREADS = 8;
+
     /** Reads the settings from the given environment (normally {@link System#getenv()}). */
     public static Settings fromEnvironment(Map<String, String> env) {
         int defaultCount = intValue(env, "FORMULARY_DEFAULT_COUNT", 20, 1);
@@ -102,7 +109,11 @@ public record Settings(
         }
         return new Settings(
                 intValue(env, "FORMULARY_PORT", 8080, 0),
-                text(env, "FORMULARY_DB_URL").orElse(DEFAULT_DB_URL),
+                new DatabaseSettings(
+                        text(env, "FORMULARY_DB_URL").orElse(DEFAULT_DB_URL),
+                        text(env, "FORMULARY_DB_USER"),
+                        Optional.ofNullable(env.get("FORMULARY_DB_PASSWORD")).filter(s -> !s.isEmpty()),
+                        intValue(env, "FORMULARY_DB_POOL_SIZE", DatabaseSettings.DEFAULT_POOL_SIZE, 1)),
                 text(env, "FORMULARY_BASE_URL").map(Settings::withoutTrailingSlash),
                 text(env, "FORMULARY_RESOURCES_DIR").map(Path::of),
                 text(env, "FORMULARY_CONFORMANCE_DIR").map(Path::of),
@@ -114,7 +125,8 @@ public record Settings(
                         Duration.ofMillis(intValue(env, "FORMULARY_SUBSCRIPTION_TIMEOUT_MS", 10_000, 1))),
                 Path.of(text(env, "FORMULARY_EXPORT_DIR").orElse(DEFAULT_EXPORT_DIR)),
                 Duration.ofMillis(intValue(env, "FORMULARY_SHUTDOWN_TIMEOUT_MS", 20_000, 1)),
-                auth(env));
+                auth(env),
+                intValue(env, "FORMULARY_HTTP_THREADS", DEFAULT_HTTP_THREADS, MIN_HTTP_THREADS));
     }
 
     private static Auth auth(Map<String, String> env) {
@@ -155,8 +167,8 @@ public record Settings(
 
     /** These settings with {@code dir} as the export folder. */
     public Settings withExportDir(Path dir) {
-        return new Settings(port, dbUrl, baseUrl, contentDir, conformanceDir, defaultPageSize, maxPageSize,
-                notifications, dir, shutdownTimeout, auth);
+        return new Settings(port, database, baseUrl, contentDir, conformanceDir, defaultPageSize, maxPageSize,
+                notifications, dir, shutdownTimeout, auth, httpThreads);
     }
 
     /** The public base URL for a server bound to {@code boundPort}. */

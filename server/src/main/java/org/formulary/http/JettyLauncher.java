@@ -21,6 +21,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.formulary.config.Settings;
 
 /**
@@ -42,11 +43,13 @@ public final class JettyLauncher {
     private final Readiness readiness = new Readiness();
 
     /**
-     * Binds (but does not start) a server on {@code port} (0 for a free one) that, when stopped, lets in-flight
-     * requests finish for at most {@code stopTimeout}.
+     * Binds (but does not start) a server on {@code port} (0 for a free one) with at most {@code maxThreads}
+     * threads that, when stopped, lets in-flight requests finish for at most {@code stopTimeout}.
      */
-    public JettyLauncher(FhirContext ctx, int port, Duration stopTimeout) {
-        server = new Server();
+    public JettyLauncher(FhirContext ctx, int port, int maxThreads, Duration stopTimeout) {
+        QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(Settings.MIN_HTTP_THREADS, maxThreads));
+        threads.setName("http");
+        server = new Server(threads);
         HttpConfiguration httpConfig = new HttpConfiguration();
         httpConfig.setSendServerVersion(false);
         connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));

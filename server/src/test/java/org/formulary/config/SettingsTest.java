@@ -18,8 +18,10 @@ class SettingsTest {
     void defaultsApplyWhenNothingIsSet() {
         Settings settings = Settings.fromEnvironment(Map.of());
         assertEquals(8080, settings.port());
-        assertEquals(Settings.DEFAULT_DB_URL, settings.dbUrl());
-        assertTrue(settings.dbUrl().startsWith("jdbc:h2:file:./data/"), settings.dbUrl());
+        assertEquals(DatabaseSettings.of(Settings.DEFAULT_DB_URL), settings.database());
+        assertTrue(settings.database().url().startsWith("jdbc:h2:file:./data/"), settings.database().url());
+        assertEquals(10, settings.database().poolSize());
+        assertEquals(200, settings.httpThreads());
         assertEquals("http://localhost:8080/fhir", settings.baseUrlFor(8080));
         assertEquals(Optional.empty(), settings.contentDir());
         assertEquals(20, settings.defaultPageSize());
@@ -73,9 +75,16 @@ class SettingsTest {
                 Map.entry("FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", "50"),
                 Map.entry("FORMULARY_SUBSCRIPTION_TIMEOUT_MS", "2000"),
                 Map.entry("FORMULARY_EXPORT_DIR", "/srv/export"),
-                Map.entry("FORMULARY_SHUTDOWN_TIMEOUT_MS", "1500")));
+                Map.entry("FORMULARY_SHUTDOWN_TIMEOUT_MS", "1500"),
+
+                Map.entry("FORMULARY_DB_USER", "formulary"),
+                Map.entry("FORMULARY_DB_PASSWORD", "s3cret"),
+                Map.entry("FORMULARY_DB_POOL_SIZE", "25"),
+                Map.entry("FORMULARY_HTTP_THREADS", "64")));
         assertEquals(9090, settings.port());
-        assertEquals("jdbc:h2:mem:x", settings.dbUrl());
+        assertEquals(new DatabaseSettings("jdbc:h2:mem:x", Optional.of("formulary"), Optional.of("s3cret"), 25),
+                settings.database());
+        assertEquals(64, settings.httpThreads());
         assertEquals("https://formulary.example/fhir", settings.baseUrlFor(9090), "trailing slash dropped");
         assertEquals(Optional.of(Path.of("/srv/content")), settings.contentDir());
         assertEquals(Optional.of(Path.of("/srv/conformance")), settings.conformanceDir());
@@ -107,5 +116,26 @@ class SettingsTest {
                 () -> Settings.fromEnvironment(Map.of("FORMULARY_SUBSCRIPTION_RETRY_DELAY_MS", "soon")));
         assertThrows(IllegalArgumentException.class,
                 () -> Settings.fromEnvironment(Map.of("FORMULARY_SHUTDOWN_TIMEOUT_MS", "0")));
+        assertThrows(IllegalArgumentException.class, () -> Settings.fromEnvironment(Map.of("FORMULARY_DB_POOL_SIZE", "0")));
+        assertThrows(IllegalArgumentException.class, () -> Settings.fromEnvironment(Map.of("FORMULARY_HTTP_THREADS", "2")));
+    }
+
+    @Test
+    void acceptsH2AndPostgresqlUrlsOnly() {
+        assertEquals(DatabaseSettings.Vendor.POSTGRESQL, Settings.fromEnvironment(
+                Map.of("FORMULARY_DB_URL", "jdbc:postgresql://db.example:5432/formulary")).database().vendor());
+        assertEquals(DatabaseSettings.Vendor.H2, Settings.fromEnvironment(Map.of()).database().vendor());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Settings.fromEnvironment(
+                Map.of("FORMULARY_DB_URL", "jdbc:mysql://db.example/formulary?password=s3cret")));
+        assertEquals("FORMULARY_DB_URL must be a jdbc:h2: or jdbc:postgresql: URL, was: jdbc:mysql:...", e.getMessage());
+    }
+
+    @Test
+    void neverShowsThePassword() {
+        String shown = Settings.fromEnvironment(Map.of(
+                "FORMULARY_DB_URL", "jdbc:postgresql://db.example/formulary?user=app&password=in-url",
+                "FORMULARY_DB_PASSWORD", "from-env")).toString();
+        assertTrue(shown.contains("jdbc:postgresql://db.example/formulary..."), shown);
+        assertFalse(shown.contains("in-url") || shown.contains("from-env"), shown);
     }
 }

@@ -36,7 +36,7 @@ class JettyLauncherTest {
 
     @Test
     void liveAtOnceReadyWhenServedAndGracefulWhenStopped() throws Exception {
-        JettyLauncher launcher = new JettyLauncher(CTX, 0, Duration.ofSeconds(30));
+        JettyLauncher launcher = new JettyLauncher(CTX, 0, 16, Duration.ofSeconds(30));
         int port = launcher.start();
         try {
             assertEquals(200, get(port, "/health/live").statusCode());

@@ -28,7 +28,7 @@ import org.formulary.store.WriteOutcome;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
- * {@link ResourceStore} over plain JDBC and portable SQL (H2 now, PostgreSQL later). Payloads live in
+ * {@link ResourceStore} over plain JDBC and portable SQL (H2 and PostgreSQL). Payloads live in
  * {@code resource_version}, the current-version pointer in {@code resource_current}, search rows in the
  * {@code idx_*} tables. Concurrent writers to one resource are serialised by a row lock on its
  * {@code resource_current} row (or, for a first version, by its primary key). Thread-safe.

@@ -44,8 +44,7 @@ final class SearchSql {
             SqlFragment select = new SqlFragment().append("SELECT " + JdbcResourceStore.VERSION_COLUMNS + ", ")
                     .append(sortKey.expression()).append(" AS sort_key").append(where);
             query.cursor().ifPresent(cursor -> sortKey.keyset(select, cursor, descending));
-            select.append(" ORDER BY ").append(sortKey.expression()).append(descending ? " DESC" : " ASC")
-                    .append(", c.res_id" + (descending ? " DESC" : " ASC"));
+            select.append(" ORDER BY ").append(sortKey.orderBy());
             select.append(" FETCH FIRST " + (query.count() + 1) + " ROWS ONLY");
             List<String> sortValues = new ArrayList<>();
             List<StoredResource> rows = list(c, select, sortValues);

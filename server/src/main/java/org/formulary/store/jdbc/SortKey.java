@@ -37,6 +37,19 @@ final class SortKey {
         };
     }
 
+    /**
+     * The ORDER BY list: the sort expression, then the id. An {@code _id} sort orders by the id alone (PostgreSQL
+     * refuses a constant in ORDER BY).
+     */
+    SqlFragment orderBy() {
+        String direction = descending ? " DESC" : " ASC";
+        SqlFragment order = new SqlFragment();
+        if (sort.key() != SortOrder.Key.ID) {
+            order.append(expression()).append(direction + ", ");
+        }
+        return order.append("c.res_id" + direction);
+    }
+
     /** Appends the condition that the row sorts after (in the reading direction) {@code cursor}. */
     void keyset(SqlFragment sql, Cursor cursor, boolean reverse) {
         String op = reverse ? "<" : ">";
