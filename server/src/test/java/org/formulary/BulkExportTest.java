@@ -44,6 +44,7 @@ import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.Reference;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the server cannot do, cancel with DELETE, the CapabilityStatement, and jobs surviving a restart (finished, resumed
  * and given up).
  */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class BulkExportTest {
 
     @RegisterExtension

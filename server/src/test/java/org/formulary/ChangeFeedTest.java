@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Medication;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * What a syncing client relies on: conditional reads answer 304, caching headers are right, and the change feed
  * ({@code _history}) paged while other clients write neither skips nor repeats a version.
  */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class ChangeFeedTest {
 
     @RegisterExtension

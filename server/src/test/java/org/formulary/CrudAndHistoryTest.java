@@ -32,6 +32,7 @@ import java.util.stream.Collectors;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Medication;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * update (including create-on-update, no-op updates and If-Match), delete, instance/type/system {@code _history}
  * with {@code _since} and {@code _count} paging, and XML in both directions.
  */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class CrudAndHistoryTest {
 
     @RegisterExtension

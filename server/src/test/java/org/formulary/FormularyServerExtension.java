@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.formulary.config.Settings;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -27,9 +28,12 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Starts the real server (Jetty on a free port, the validator, the content in the jar) against its own in-memory
- * H2 database built by the production migrations and its own temporary export folder, once per test class. Tests talk to it over HTTP with HAPI's
- * generic client or {@link java.net.http.HttpClient}. Register it as a static field with {@code @RegisterExtension}.
+ * Starts the real server (Jetty on a free port, the validator, the content in the jar) against its own database
+ * built by the production migrations and its own temporary export folder, once per test class. The database is a
+ * fresh in-memory H2 one, or a fresh PostgreSQL one ({@link #onPostgres()}, or every default extension when the
+ * system property {@value #DATABASE_PROPERTY} is {@code postgresql}: test classes tagged {@value #ALSO_ON_POSTGRESQL}
+ * run so a second time, see server/pom.xml). Tests talk to it over HTTP with HAPI's generic client or
+ * {@link java.net.http.HttpClient}. Register it as a static field with {@code @RegisterExtension}.
  *
  * <p>The server trusts the {@link TestTokens} key set, and {@link #request(String)}, {@link #get(String)},
  * {@link #send(HttpRequest.Builder)} and {@link #client()} send a valid bearer token that may do anything
@@ -45,11 +49,18 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
         CLIENT_CTX.getRestfulClientFactory().setSocketTimeout(60_000);
     }
 
+    /** The system property that puts every default extension on PostgreSQL ({@code postgresql}) instead of H2. */
+    public static final String DATABASE_PROPERTY = "formulary.test.database";
+
+    /** The tag of the test classes that the build runs on H2 and again on PostgreSQL. */
+    public static final String ALSO_ON_POSTGRESQL = "also-on-postgresql";
+
     private final HttpClient http = HttpClient.newHttpClient();
     private final Map<String, String> env;
     /** Builders made by {@link #anonymousRequest(String)}: {@link #send} adds no token to them. */
     private final Set<HttpRequest.Builder> anonymous = Collections.synchronizedSet(
             Collections.newSetFromMap(new WeakHashMap<>()));
+    private final Supplier<String> database;
     private FormularyServer server;
     private String dbUrl;
     private Path exportDir;
@@ -64,14 +75,39 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
      * {@link TestTokens} key set and issuer apply unless {@code env} sets others).
      */
     public FormularyServerExtension(Map<String, String> env) {
+        this(env, "postgresql".equals(System.getProperty(DATABASE_PROPERTY))
+                ? PostgresDatabases::create
+                : () -> "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+    }
+
+    private FormularyServerExtension(Map<String, String> env, Supplier<String> database) {
         Map<String, String> all = new HashMap<>(TestTokens.environment());
         all.putAll(env);
         this.env = Map.copyOf(all);
+        this.database = database;
+    }
+
+    /** A server on its own new PostgreSQL database (see {@link PostgresDatabases}). */
+    public static FormularyServerExtension onPostgres() {
+        return new FormularyServerExtension(Map.of(), PostgresDatabases::create);
+    }
+
+    /**
+     * Another server node on this extension's database, with the same environment. This extension must start
+     * first: give both fields {@code @Order}.
+     */
+    public FormularyServerExtension anotherNode() {
+        return new FormularyServerExtension(env, () -> {
+            if (dbUrl == null) {
+                throw new IllegalStateException("anotherNode(): the first node has not started; order the fields");
+            }
+            return dbUrl;
+        });
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        dbUrl = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+        dbUrl = database.get();
         exportDir = Files.createTempDirectory("formulary-export-");
         server = FormularyServer.start(Settings.forDatabase(dbUrl, env).withExportDir(exportDir));
     }

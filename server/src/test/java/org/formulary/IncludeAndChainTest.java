@@ -12,10 +12,12 @@ import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code _include}, {@code _revinclude} (with {@code :iterate}) and chained search over the formulary content. */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class IncludeAndChainTest {
 
     @RegisterExtension

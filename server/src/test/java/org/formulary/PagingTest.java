@@ -36,6 +36,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * served by another server node on the same database, and tampered cursors. Every test makes its own 25 or so
  * Medications, marked with a code unique to the test, and searches by that code.
  */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class PagingTest {
 
     @RegisterExtension

@@ -38,6 +38,7 @@ import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * own id prefix and distinctive codes, and narrows searches with {@code _id} or those codes, so tests do not see
  * each other's data.
  */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class SearchTest {
 
     @RegisterExtension

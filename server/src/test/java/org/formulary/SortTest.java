@@ -13,10 +13,12 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationKnowledge;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code _sort} by a search parameter, ascending and descending, across keyset-paged pages. */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class SortTest {
 
     @RegisterExtension
