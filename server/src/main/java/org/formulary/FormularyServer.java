@@ -141,8 +141,7 @@ public final class FormularyServer implements AutoCloseable {
         ContentLoader.Report report = new ContentLoader(ctx, store).load(settings.contentDir());
         phases.lap("content");
 
-        FormularyServices services = new FormularyServices(ctx, store, parser, validator,
-                settings.defaultPageSize(), settings.maxPageSize());
+        FormularyServices services = new FormularyServices(ctx, store, parser, validator, settings.defaultPageSize());
         Set<String> types = new TreeSet<>(conformance.profiledTypes());
         types.addAll(report.types());
         // Subscription has no formulary profile (it is validated against base R4) and no content file, but clients

@@ -1,9 +1,11 @@
 package org.formulary.rest;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.validation.ValidationResult;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.formulary.search.QueryParser;
@@ -28,15 +30,13 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  * @param parser parses search parameters
  * @param validator validates for {@code $validate}
  * @param defaultCount page size without {@code _count}
- * @param maxCount largest page size
  */
 public record FormularyServices(
         FhirContext ctx,
         ValidatingResourceStore store,
         QueryParser parser,
         ProfileValidator validator,
-        int defaultCount,
-        int maxCount) {
+        int defaultCount) {
 
     /** The resource held by a stored version. */
     public IBaseResource parse(StoredResource stored) {
@@ -45,23 +45,23 @@ public record FormularyServices(
 
     /** A searchset Bundle for a search on {@code type}. */
     Bundle search(String type, RequestDetails request) {
-        String prefer = request.getHeader("Prefer");
-        boolean strict = prefer != null && prefer.replace(" ", "").contains("handling=strict");
-        QueryParser.Parsed parsed = parser.parse(type, request.getParameters(), strict);
+        QueryParser.Parsed parsed = parser.parse(type, request.getParameters(), strict(request));
         SearchPage page = store.search(parsed.query());
         List<StoredResource> included = Includes.resolve(store, parsed.includes(), page.matches());
         return BundlePages.searchset(request.getFhirServerBase(), type, parsed, page, included, this::parse);
     }
 
-    /** A history Bundle for one resource, one type or (both empty) the whole server. */
-    Bundle history(Optional<String> type, Optional<String> id, InstantType since, Integer count,
-            RequestDetails request) {
-        int pageSize = count == null ? defaultCount : Math.max(1, Math.min(count, maxCount));
+    /**
+     * A history Bundle for one resource, one type or (both empty) the whole server, from the request's
+     * {@code _since} on.
+     */
+    Bundle history(Optional<String> type, Optional<String> id, Integer count, RequestDetails request) {
+        int pageSize = count == null ? defaultCount : Math.max(1, parser.pageSize(count, strict(request)));
         Optional<Long> before = Optional.ofNullable(request.getParameters().get("_cursor"))
                 .filter(v -> v.length > 0)
                 .map(v -> parseSeq(v[0]));
         HistoryQuery query = new HistoryQuery(type, id,
-                Optional.ofNullable(since).map(s -> s.getValue().toInstant()), pageSize, before);
+                since(request), pageSize, before);
         HistoryPage page = store.history(query);
         return BundlePages.history(request, page, this::parse);
     }
@@ -79,6 +79,26 @@ public record FormularyServices(
                     .setDiagnostics("No issues found");
         }
         return oo;
+    }
+
+    /** The instant of the request's {@code _since}, if it has one. */
+    private static Optional<Instant> since(RequestDetails request) {
+        String[] values = request.getParameters().get("_since");
+        if (values == null || values.length == 0 || values[0].isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new InstantType(values[0].trim()).getValue().toInstant());
+        } catch (DataFormatException | IllegalArgumentException e) {
+            throw new InvalidRequestException("Invalid value for parameter '_since': '" + values[0]
+                    + "' (not a FHIR instant, e.g. 2024-05-01T10:00:00Z)");
+        }
+    }
+
+    /** Whether the client asked for strict handling ({@code Prefer: handling=strict}). */
+    private static boolean strict(RequestDetails request) {
+        String prefer = request.getHeader("Prefer");
+        return prefer != null && prefer.replace(" ", "").contains("handling=strict");
     }
 
     private static long parseSeq(String value) {

@@ -9,7 +9,6 @@ import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
 import ca.uhn.fhir.rest.annotation.Search;
-import ca.uhn.fhir.rest.annotation.Since;
 import ca.uhn.fhir.rest.annotation.Update;
 import ca.uhn.fhir.rest.annotation.Validate;
 import ca.uhn.fhir.rest.api.MethodOutcome;
@@ -24,7 +23,6 @@ import org.formulary.store.WriteOutcome;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
 /**
@@ -110,18 +108,17 @@ public final class ResourceProvider implements IResourceProvider {
     }
 
     @History
-    public Bundle instanceHistory(@IdParam IdType id, @Since InstantType since, @Count Integer count,
-            RequestDetails request) {
+    public Bundle instanceHistory(@IdParam IdType id, @Count Integer count, RequestDetails request) {
         Ids.requireValid(id.getIdPart());
         if (services.store().read(typeName, id.getIdPart()).isEmpty()) {
             throw new ResourceNotFoundException(id);
         }
-        return services.history(Optional.of(typeName), Optional.of(id.getIdPart()), since, count, request);
+        return services.history(Optional.of(typeName), Optional.of(id.getIdPart()), count, request);
     }
 
     @History
-    public Bundle typeHistory(@Since InstantType since, @Count Integer count, RequestDetails request) {
-        return services.history(Optional.of(typeName), Optional.empty(), since, count, request);
+    public Bundle typeHistory(@Count Integer count, RequestDetails request) {
+        return services.history(Optional.of(typeName), Optional.empty(), count, request);
     }
 
     @Validate
@@ -133,6 +130,11 @@ public final class ResourceProvider implements IResourceProvider {
         }
         if (target == null) {
             throw new InvalidRequestException("$validate needs a resource in the body (or an instance id)");
+        }
+        String bodyType = services.ctx().getResourceType(target);
+        if (!typeName.equals(bodyType)) {
+            throw new InvalidRequestException("Incorrect resource type found, expected \"" + typeName
+                    + "\" but found \"" + bodyType + "\"");
         }
         MethodOutcome outcome = new MethodOutcome();
         outcome.setOperationOutcome(services.validate(target, Ids.profileUrl(profile)));

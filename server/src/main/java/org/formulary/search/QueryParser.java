@@ -71,7 +71,7 @@ public final class QueryParser {
                 type,
                 List.copyOf(criteria),
                 sort(type, params.get("_sort")),
-                count(params.get("_count")),
+                count(params.get("_count"), strict),
                 Optional.ofNullable(single(params, "_cursor")).map(Cursor::decode),
                 !"none".equals(single(params, "_total")));
         return new Parsed(query, List.copyOf(includes), linkParams);
@@ -193,20 +193,34 @@ public final class QueryParser {
         return new SortOrder(key, name, descending);
     }
 
-    private int count(String[] values) {
+    private int count(String[] values, boolean strict) {
         if (values == null || values.length == 0) {
             return defaultCount;
         }
+        int count;
         try {
-            int count = Integer.parseInt(values[0].trim());
-            if (count < 0) {
-                throw new NumberFormatException();
-            }
-            return Math.min(count, maxCount);
+            count = Integer.parseInt(values[0].trim());
         } catch (NumberFormatException e) {
+            count = -1;
+        }
+        if (count < 0) {
             throw new InvalidRequestException(
                     "Invalid value for parameter '_count': '" + values[0] + "' is not a non-negative whole number");
         }
+        return pageSize(count, strict);
+    }
+
+    /**
+     * The page size for a requested {@code _count}: at most the server's maximum. A larger one is cut to the
+     * maximum, as the spec allows, or refused when the client asked for strict handling.
+     */
+    public int pageSize(int requested, boolean strict) {
+        if (requested > maxCount && strict) {
+            throw new InvalidRequestException("Invalid value for parameter '_count': " + requested + " is more than"
+                    + " the maximum page size " + maxCount + " (Prefer: handling=strict; without it the page size is"
+                    + " cut to the maximum)");
+        }
+        return Math.min(requested, maxCount);
     }
 
     private static void checkChoice(Map<String, String[]> params, String name, Set<String> allowed) {
