@@ -83,7 +83,7 @@ public final class FormularyServer implements AutoCloseable {
         Phases phases = new Phases();
         FhirContext ctx = FhirContext.forR4();
         ctx.setParserErrorHandler(new StrictErrorHandler());
-        JettyLauncher http = new JettyLauncher(ctx, settings.port(), settings.httpThreads(),
+        JettyLauncher http = new JettyLauncher(ctx, settings.port(), settings.limits(),
                 settings.shutdownTimeout());
         http.start();
         phases.lap("http");
@@ -165,7 +165,8 @@ public final class FormularyServer implements AutoCloseable {
         if (types.contains("ActivityDefinition")) {
             plainProviders.add(new ApplyOperation(stored));
         }
-        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, providers, plainProviders);
+        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, providers, plainProviders,
+                settings.limits());
         int port = http.port();
         String baseUrl = settings.baseUrlFor(port);
         // Configured with the bound port (the tokens' default audience is the base URL) before serving.
@@ -178,10 +179,14 @@ public final class FormularyServer implements AutoCloseable {
         int resumed = exports.resumeUnfinished();
         phases.lap("fhir");
 
+        Settings.Limits limits = settings.limits();
         LOG.info("Formulary server ready at {} in {} ms ({}): {} resources loaded and validated ({} new, {} updated,"
-                        + " {} unchanged); serving {}; export files in {} ({} unfinished export jobs resumed)",
+                        + " {} unchanged); serving {}; export files in {} ({} unfinished export jobs resumed); limits:"
+                        + " body {} bytes, request timeout {} ms, {} HTTP threads, {} database connections",
                 baseUrl, phases.totalMillis(), phases, report.files(), report.created(), report.updated(),
-                report.unchanged(), types, settings.exportDir().toAbsolutePath().normalize(), resumed);
+                report.unchanged(), types, settings.exportDir().toAbsolutePath().normalize(), resumed,
+                limits.maxBodyBytes(), limits.requestTimeout().toMillis(), limits.httpThreads(),
+                settings.database().poolSize());
         return new FormularyServer(http, notifier, exports, dataSource, port, baseUrl, report);
     }
 

@@ -243,7 +243,7 @@ class ErrorHandlingTest {
     @Test
     void malformedJsonOnCreateIs400() throws Exception {
         assertRejectedCreate(jsonPost(), "{\"resourceType\":\"Medication\",\"status\":}", 400,
-                "Failed to parse request body as JSON");
+                "not well-formed JSON: Unexpected character ('}' (code 125)): expected a value (line 1, column 39)");
     }
 
     @Test
@@ -262,7 +262,7 @@ class ErrorHandlingTest {
         assertRejectedCreate(jsonPost(), "[1,2]", 400, "Failed to parse request body as JSON");
         assertRejectedCreate(jsonPost(), "{\"status\":\"active\"}", 400, "resourceType");
         assertRejectedCreate(jsonPost(), "<Medication xmlns=\"http://hl7.org/fhir\"/>", 400,
-                "Failed to parse request body as JSON");
+                "not well-formed JSON");
     }
 
     @Test

@@ -29,7 +29,7 @@ import java.util.Optional;
  * @param shutdownTimeout how long a graceful shutdown (SIGTERM) waits for in-flight requests to finish before it
  *     closes their connections ({@code FORMULARY_SHUTDOWN_TIMEOUT_MS}, 20000 ms)
  * @param auth how writes (and, if private, Bulk Data export) are authorized
- * @param httpThreads most threads serving HTTP requests ({@code FORMULARY_HTTP_THREADS}, 200)
+ * @param limits what one request may cost the server: body size, time and threads
  */
 public record Settings(
         int port,
@@ -43,7 +43,7 @@ public record Settings(
         Path exportDir,
         Duration shutdownTimeout,
         Auth auth,
-        int httpThreads) {
+        Limits limits) {
 
     /**
      * How rest-hook Subscription notifications are delivered: each notification is tried up to {@code attempts}
@@ -88,6 +88,19 @@ public record Settings(
         }
     }
 
+     * The request limits: a larger body answers 413, a request whose body does not arrive in time answers 408, and
+     * the thread pool bounds how many requests run at once (the database pool is
+     * {@link DatabaseSettings#poolSize()}).
+     *
+     * @param maxBodyBytes largest request body in bytes, after gzip decompression too
+     *     ({@code FORMULARY_MAX_BODY_BYTES}, 10 MiB)
+     * @param requestTimeout how long a connection may stay idle while a request is read (a slow or truncated body),
+     *     and an idle keep-alive connection stays open ({@code FORMULARY_REQUEST_TIMEOUT_MS}, 30000 ms)
+     * @param httpThreads largest number of HTTP worker threads, Jetty's thread pool ({@code FORMULARY_HTTP_THREADS},
+     *     200)
+     */
+    public record Limits(int maxBodyBytes, Duration requestTimeout, int httpThreads) {}
+
     /** The FHIR base path under which the REST API is served. */
     public static final String FHIR_PATH = "/fhir";
 
@@ -126,7 +139,10 @@ public record Settings(
                 Path.of(text(env, "FORMULARY_EXPORT_DIR").orElse(DEFAULT_EXPORT_DIR)),
                 Duration.ofMillis(intValue(env, "FORMULARY_SHUTDOWN_TIMEOUT_MS", 20_000, 1)),
                 auth(env),
-                intValue(env, "FORMULARY_HTTP_THREADS", DEFAULT_HTTP_THREADS, MIN_HTTP_THREADS));
+                new Limits(
+                        intValue(env, "FORMULARY_MAX_BODY_BYTES", 10 * 1024 * 1024, 1),
+                        Duration.ofMillis(intValue(env, "FORMULARY_REQUEST_TIMEOUT_MS", 30_000, 1)),
+                        intValue(env, "FORMULARY_HTTP_THREADS", DEFAULT_HTTP_THREADS, MIN_HTTP_THREADS)));
     }
 
     private static Auth auth(Map<String, String> env) {
@@ -168,7 +184,7 @@ public record Settings(
     /** These settings with {@code dir} as the export folder. */
     public Settings withExportDir(Path dir) {
         return new Settings(port, database, baseUrl, contentDir, conformanceDir, defaultPageSize, maxPageSize,
-                notifications, dir, shutdownTimeout, auth, httpThreads);
+                notifications, dir, shutdownTimeout, auth, limits);
     }
 
     /** The public base URL for a server bound to {@code boundPort}. */

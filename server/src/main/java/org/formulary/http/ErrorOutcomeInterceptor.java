@@ -11,8 +11,8 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 /**
  * Gives the OperationOutcome of an error response the issue type that matches its HTTP status (HAPI writes
  * {@code processing} for all of them): 401 {@code login}, 403 {@code forbidden}, 404 {@code not-found},
- * 410 {@code deleted}, 412 {@code conflict}, 406/415 {@code not-supported}, 503 {@code transient}, other 4xx
- * {@code invalid}. Validator outcomes (422) keep their own codes.
+ * 410 {@code deleted}, 412 {@code conflict}, 405/406/415 {@code not-supported}, 408 {@code timeout}, 413
+ * {@code too-long}, 503 {@code transient}, other 4xx {@code invalid}. Validator outcomes (422) keep their own codes.
  * Stateless, thread-safe.
  */
 @Interceptor
@@ -40,6 +40,7 @@ public final class ErrorOutcomeInterceptor {
             case 410 -> IssueType.DELETED;
             case 409, 412 -> IssueType.CONFLICT;
             case 405, 406, 415 -> IssueType.NOTSUPPORTED;
+            case 408 -> IssueType.TIMEOUT;
             case 413 -> IssueType.TOOLONG;
             case 503 -> IssueType.TRANSIENT;
             default -> status >= 500 ? IssueType.EXCEPTION : IssueType.INVALID;

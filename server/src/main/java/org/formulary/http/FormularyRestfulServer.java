@@ -6,23 +6,31 @@ import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
 import java.util.List;
+import org.formulary.config.Settings;
 import org.springframework.web.cors.CorsConfiguration;
 
 /**
  * HAPI's RestfulServer with the formulary's providers, interceptors and generated CapabilityStatement. Everything
- * is registered before the servlet starts; HAPI then serves requests concurrently.
+ * is registered before the servlet starts; HAPI then serves requests concurrently. The request checks run in
+ * registration order: media types, then the body (size, time, encoding), then XML (no DTD, the
+ * FHIR namespace; also a body declared JSON that is XML), then well-formed JSON.
  */
 public final class FormularyRestfulServer extends RestfulServer {
 
     private static final long serialVersionUID = 1L;
 
-    public FormularyRestfulServer(FhirContext ctx, List<IResourceProvider> resourceProviders, List<Object> plainProviders) {
+    public FormularyRestfulServer(FhirContext ctx, List<IResourceProvider> resourceProviders, List<Object> plainProviders,
+            Settings.Limits limits) {
         super(ctx);
         setDefaultResponseEncoding(EncodingEnum.JSON);
         setDefaultPrettyPrint(false);
         setResourceProviders(resourceProviders);
         setPlainProviders(plainProviders);
         registerInterceptor(new MediaTypeInterceptor());
+        registerInterceptor(new RequestBodyInterceptor(limits.maxBodyBytes(), limits.requestTimeout()));
+        registerInterceptor(new XmlPrologInterceptor());
+        registerInterceptor(new JsonSyntaxInterceptor());
+        registerInterceptor(new JettyErrorStatusInterceptor(limits.maxBodyBytes()));
         registerInterceptor(new ErrorOutcomeInterceptor());
         registerInterceptor(new SearchTotalInterceptor());
         registerInterceptor(new ConditionalReadInterceptor());

@@ -2,6 +2,7 @@ package org.formulary.http;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
 /** HTTP errors HAPI has no exception for, and the OperationOutcome JSON for errors outside HAPI. */
@@ -11,12 +12,28 @@ final class HttpErrors {
 
     /** 406: none of the formats the client accepts can be produced. */
     static BaseServerResponseException notAcceptable(String message) {
-        return new BaseServerResponseException(406, message) {};
+        return status(406, message);
     }
 
     /** 415: the request body's Content-Type is not one this server reads. */
     static BaseServerResponseException unsupportedMediaType(String message) {
-        return new BaseServerResponseException(415, message) {};
+        return status(415, message);
+    }
+
+    /** 408: the request (its body) did not arrive in time. */
+    static BaseServerResponseException requestTimeout(String message) {
+        return status(408, message);
+    }
+
+    /** 413: the request body is larger than {@code maxBytes}, for {@code reason}. */
+    static PayloadTooLargeException tooLarge(String reason, int maxBytes) {
+        return new PayloadTooLargeException("The request body is too large: " + reason + "; the limit is " + maxBytes
+                + " bytes");
+    }
+
+    /** A client error with {@code status}, for statuses HAPI has no exception for. */
+    static BaseServerResponseException status(int status, String message) {
+        return new BaseServerResponseException(status, message) {};
     }
 
     /** An OperationOutcome with one error issue, encoded as JSON. */

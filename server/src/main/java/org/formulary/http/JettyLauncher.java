@@ -33,6 +33,9 @@ import org.formulary.config.Settings;
  * <p>Lifecycle: {@link #start()} as early as possible (liveness), {@link #serve} once the server is ready
  * (readiness), {@link #stop()} for a graceful shutdown. Meant to be driven by one lifecycle thread; requests are
  * served concurrently.
+ *
+ * <p>The {@link Settings.Limits} bound the worker threads and how long a connection may stay idle (a request whose
+ * body stops arriving fails after that time, see {@link RequestBodyInterceptor}).
  */
 public final class JettyLauncher {
 
@@ -43,20 +46,22 @@ public final class JettyLauncher {
     private final Readiness readiness = new Readiness();
 
     /**
-     * Binds (but does not start) a server on {@code port} (0 for a free one) with at most {@code maxThreads}
-     * threads that, when stopped, lets in-flight requests finish for at most {@code stopTimeout}.
+     * Binds (but does not start) a server on {@code port} (0 for a free one) within {@code limits} that, when
+     * stopped, lets in-flight requests finish for at most {@code stopTimeout}.
      */
-    public JettyLauncher(FhirContext ctx, int port, int maxThreads, Duration stopTimeout) {
-        QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(Settings.MIN_HTTP_THREADS, maxThreads));
+    public JettyLauncher(FhirContext ctx, int port, Settings.Limits limits, Duration stopTimeout) {
+        QueuedThreadPool threads = new QueuedThreadPool(limits.httpThreads(), Settings.MIN_HTTP_THREADS);
         threads.setName("http");
         server = new Server(threads);
         HttpConfiguration httpConfig = new HttpConfiguration();
         httpConfig.setSendServerVersion(false);
         connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
         connector.setPort(port);
+        connector.setIdleTimeout(limits.requestTimeout().toMillis());
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
+        context.setMaxFormContentSize(limits.maxBodyBytes());
         fhirGate = new FhirGateServlet(ctx);
         ServletHolder fhir = new ServletHolder("fhir", fhirGate);
         fhir.setInitOrder(0);

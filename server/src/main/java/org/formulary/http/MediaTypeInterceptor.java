@@ -3,6 +3,7 @@ package org.formulary.http;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Locale;
@@ -10,17 +11,21 @@ import java.util.Set;
 
 /**
  * Content negotiation the spec asks for and HAPI leaves lenient: a body whose Content-Type is not FHIR JSON or XML
- * (or a form post to {@code _search}) is refused with 415, and a request whose {@code _format} or {@code Accept}
- * admits neither JSON nor XML is refused with 406 (a Bulk Data file download may also accept NDJSON, which it
- * answers). Stateless, thread-safe.
+ * (or a form posted to {@code _search}), or names a charset other than UTF-8, is refused with 415, and a request whose
+ * {@code _format} or {@code Accept} admits neither JSON nor XML is refused with 406 (a Bulk Data file download may
+ * also accept NDJSON, which it answers). Stateless, thread-safe.
  */
 @Interceptor
 public final class MediaTypeInterceptor {
 
     private static final Set<String> BODY_TYPES = Set.of(
             "application/fhir+json", "application/json", "application/json+fhir",
-            "application/fhir+xml", "application/xml", "application/xml+fhir", "text/xml",
-            "application/x-www-form-urlencoded", "application/json-patch+json");
+            "application/fhir+xml", "application/xml", "application/xml+fhir", "text/xml");
+
+    /** What a search posted to {@code _search} may also send. */
+    private static final String FORM = "application/x-www-form-urlencoded";
+    private static final Set<RestOperationTypeEnum> SEARCHES =
+            Set.of(RestOperationTypeEnum.SEARCH_TYPE, RestOperationTypeEnum.SEARCH_SYSTEM);
 
     private static final Set<String> FORMATS = Set.of(
             "json", "xml", "application/fhir+json", "application/json", "application/json+fhir",
@@ -37,21 +42,28 @@ public final class MediaTypeInterceptor {
 
     @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
     public boolean check(RequestDetails request, HttpServletRequest servletRequest) {
-        checkBody(servletRequest);
+        checkBody(servletRequest, SEARCHES.contains(request.getRestOperationType()));
         checkFormat(request);
         return true;
     }
 
-    private static void checkBody(HttpServletRequest request) {
+    private static void checkBody(HttpServletRequest request, boolean search) {
         String method = request.getMethod();
         boolean hasBody = request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
         if (!hasBody || !(method.equals("POST") || method.equals("PUT") || method.equals("PATCH"))) {
             return;
         }
         String contentType = request.getContentType();
-        if (contentType == null || !BODY_TYPES.contains(mediaType(contentType))) {
+        String type = contentType == null ? null : mediaType(contentType);
+        if (type == null || !(BODY_TYPES.contains(type) || search && type.equals(FORM))) {
             throw HttpErrors.unsupportedMediaType("Unsupported Content-Type '" + contentType
-                    + "': send application/fhir+json or application/fhir+xml");
+                    + "': send application/fhir+json or application/fhir+xml"
+                    + (FORM.equals(type) ? " (a form is accepted by _search only)" : ""));
+        }
+        String charset = parameter(contentType, "charset");
+        if (charset != null && !charset.equalsIgnoreCase("utf-8")) {
+            throw HttpErrors.unsupportedMediaType("Unsupported charset '" + charset + "' in Content-Type '"
+                    + contentType + "': FHIR bodies are UTF-8");
         }
     }
 
@@ -81,17 +93,28 @@ public final class MediaTypeInterceptor {
     }
 
     private static double quality(String range) {
-        for (String param : range.split(";")) {
-            String p = param.trim();
-            if (p.startsWith("q=")) {
-                try {
-                    return Double.parseDouble(p.substring(2));
-                } catch (NumberFormatException e) {
-                    return 0;
-                }
+        String q = parameter(range, "q");
+        if (q == null) {
+            return 1;
+        }
+        try {
+            return Double.parseDouble(q);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The value of the media type parameter {@code name} (unquoted), or null. */
+    private static String parameter(String value, String name) {
+        String[] params = value.split(";");
+        for (int i = 1; i < params.length; i++) {
+            String p = params[i].trim();
+            int eq = p.indexOf('=');
+            if (eq > 0 && p.substring(0, eq).trim().equalsIgnoreCase(name)) {
+                return p.substring(eq + 1).trim().replace("\"", "");
             }
         }
-        return 1;
+        return null;
     }
 
     private static String mediaType(String value) {

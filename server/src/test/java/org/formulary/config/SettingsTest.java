@@ -21,7 +21,6 @@ class SettingsTest {
         assertEquals(DatabaseSettings.of(Settings.DEFAULT_DB_URL), settings.database());
         assertTrue(settings.database().url().startsWith("jdbc:h2:file:./data/"), settings.database().url());
         assertEquals(10, settings.database().poolSize());
-        assertEquals(200, settings.httpThreads());
         assertEquals("http://localhost:8080/fhir", settings.baseUrlFor(8080));
         assertEquals(Optional.empty(), settings.contentDir());
         assertEquals(20, settings.defaultPageSize());
@@ -33,6 +32,8 @@ class SettingsTest {
         assertEquals(new Settings.Auth(true, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 false), settings.auth());
         assertEquals("http://localhost:8080/fhir", settings.auth().audienceOr(settings.baseUrlFor(8080)));
+        assertEquals(new Settings.Limits(10 * 1024 * 1024, Duration.ofSeconds(30), 200), settings.limits());
+        assertEquals(DatabaseSettings.DEFAULT_POOL_SIZE, settings.database().poolSize());
     }
 
     @Test
@@ -76,15 +77,15 @@ class SettingsTest {
                 Map.entry("FORMULARY_SUBSCRIPTION_TIMEOUT_MS", "2000"),
                 Map.entry("FORMULARY_EXPORT_DIR", "/srv/export"),
                 Map.entry("FORMULARY_SHUTDOWN_TIMEOUT_MS", "1500"),
-
                 Map.entry("FORMULARY_DB_USER", "formulary"),
                 Map.entry("FORMULARY_DB_PASSWORD", "s3cret"),
                 Map.entry("FORMULARY_DB_POOL_SIZE", "25"),
+                Map.entry("FORMULARY_MAX_BODY_BYTES", "2048"),
+                Map.entry("FORMULARY_REQUEST_TIMEOUT_MS", "1500"),
                 Map.entry("FORMULARY_HTTP_THREADS", "64")));
         assertEquals(9090, settings.port());
         assertEquals(new DatabaseSettings("jdbc:h2:mem:x", Optional.of("formulary"), Optional.of("s3cret"), 25),
                 settings.database());
-        assertEquals(64, settings.httpThreads());
         assertEquals("https://formulary.example/fhir", settings.baseUrlFor(9090), "trailing slash dropped");
         assertEquals(Optional.of(Path.of("/srv/content")), settings.contentDir());
         assertEquals(Optional.of(Path.of("/srv/conformance")), settings.conformanceDir());
@@ -94,6 +95,7 @@ class SettingsTest {
                 settings.notifications());
         assertEquals(Path.of("/srv/export"), settings.exportDir());
         assertEquals(Duration.ofMillis(1500), settings.shutdownTimeout());
+        assertEquals(new Settings.Limits(2048, Duration.ofMillis(1500), 64), settings.limits());
     }
 
     @Test
@@ -118,6 +120,10 @@ class SettingsTest {
                 () -> Settings.fromEnvironment(Map.of("FORMULARY_SHUTDOWN_TIMEOUT_MS", "0")));
         assertThrows(IllegalArgumentException.class, () -> Settings.fromEnvironment(Map.of("FORMULARY_DB_POOL_SIZE", "0")));
         assertThrows(IllegalArgumentException.class, () -> Settings.fromEnvironment(Map.of("FORMULARY_HTTP_THREADS", "2")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromEnvironment(Map.of("FORMULARY_MAX_BODY_BYTES", "0")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromEnvironment(Map.of("FORMULARY_REQUEST_TIMEOUT_MS", "-5")));
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.formulary.config.Settings;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +37,8 @@ class JettyLauncherTest {
 
     @Test
     void liveAtOnceReadyWhenServedAndGracefulWhenStopped() throws Exception {
-        JettyLauncher launcher = new JettyLauncher(CTX, 0, 16, Duration.ofSeconds(30));
+        JettyLauncher launcher = new JettyLauncher(CTX, 0,
+                new Settings.Limits(1024 * 1024, Duration.ofSeconds(30), 16), Duration.ofSeconds(30));
         int port = launcher.start();
         try {
             assertEquals(200, get(port, "/health/live").statusCode());
