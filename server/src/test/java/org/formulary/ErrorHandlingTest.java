@@ -375,11 +375,12 @@ class ErrorHandlingTest {
     }
 
     @Test
-    void patchIsNotSupportedAnd400() throws Exception {
+    void patchIsNotAllowed() throws Exception {
         String id = createMedication();
         assertRejectedUpdate(id, SERVER.request("/Medication/" + id).header("Accept", FHIR_JSON)
                         .header("Content-Type", "application/json-patch+json"),
-                "[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"inactive\"}]", 400, "PATCH", "PATCH");
+                "[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"inactive\"}]", 405, "PATCH is not allowed",
+                "PATCH");
     }
 
     @Test

@@ -12,7 +12,7 @@ import org.springframework.web.cors.CorsConfiguration;
 /**
  * HAPI's RestfulServer with the formulary's providers, interceptors and generated CapabilityStatement. Everything
  * is registered before the servlet starts; HAPI then serves requests concurrently. The request checks run in
- * registration order: media types, then the body (size, time, encoding), then XML (no DTD, the
+ * registration order: the method, then media types, then the body (size, time, encoding), then XML (no DTD, the
  * FHIR namespace; also a body declared JSON that is XML), then well-formed JSON.
  */
 public final class FormularyRestfulServer extends RestfulServer {
@@ -26,6 +26,7 @@ public final class FormularyRestfulServer extends RestfulServer {
         setDefaultPrettyPrint(false);
         setResourceProviders(resourceProviders);
         setPlainProviders(plainProviders);
+        registerInterceptor(new MethodNotAllowedInterceptor());
         registerInterceptor(new MediaTypeInterceptor());
         registerInterceptor(new RequestBodyInterceptor(limits.maxBodyBytes(), limits.requestTimeout()));
         registerInterceptor(new XmlPrologInterceptor());
