@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
@@ -238,6 +239,15 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
     public HttpRequest.Builder rootRequest(String path) {
         URI base = URI.create(baseUrl());
         return HttpRequest.newBuilder(base.resolve(path));
+    }
+
+    /**
+     * The {@code Authorization} header value this extension's requests carry, for requests that cannot be built
+     * with {@link #request(String)} (raw socket requests with a lying Content-Length, say): a bearer token that may
+     * do anything.
+     */
+    public Optional<String> authorizationHeader() {
+        return Optional.of("Bearer " + fullAccessToken());
     }
 
     /** GET {@code path} (relative to the FHIR base) with JSON accepted. */
