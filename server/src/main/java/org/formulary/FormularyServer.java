@@ -165,7 +165,7 @@ public final class FormularyServer implements AutoCloseable {
         if (types.contains("ActivityDefinition")) {
             plainProviders.add(new ApplyOperation(stored));
         }
-        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, providers, plainProviders,
+        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, store, providers, plainProviders,
                 settings.limits());
         int port = http.port();
         String baseUrl = settings.baseUrlFor(port);

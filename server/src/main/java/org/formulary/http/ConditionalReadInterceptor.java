@@ -11,7 +11,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Date;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
@@ -43,19 +42,26 @@ public final class ConditionalReadInterceptor {
     }
 
     private static void checkModifiedSince(String header, IBaseResource resource) {
-        if (header == null || resource == null || resource.getMeta().getLastUpdated() == null) {
-            return;
+        if (resource != null && resource.getMeta().getLastUpdated() != null
+                && notModifiedSince(header, resource.getMeta().getLastUpdated().getTime())) {
+            throw new NotModifiedException("Not modified since " + header);
+        }
+    }
+
+    /**
+     * Whether {@code If-Modified-Since: header} means 304 for a resource last updated at {@code lastUpdatedMillis}:
+     * its lastUpdated, to the second, is not later. A missing or unparseable date means no (RFC 9110 13.1.3).
+     */
+    static boolean notModifiedSince(String header, long lastUpdatedMillis) {
+        if (header == null) {
+            return false;
         }
         long since;
         try {
             since = ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
         } catch (DateTimeParseException e) {
-            return; // an unparseable date is ignored (RFC 9110 13.1.3)
+            return false;
         }
-        Date lastUpdated = resource.getMeta().getLastUpdated();
-        long lastModifiedSecond = lastUpdated.getTime() / 1000 * 1000;
-        if (lastModifiedSecond <= since) {
-            throw new NotModifiedException("Not modified since " + header);
-        }
+        return lastUpdatedMillis / 1000 * 1000 <= since;
     }
 }

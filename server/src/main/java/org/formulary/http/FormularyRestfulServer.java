@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
 import java.util.List;
 import org.formulary.config.Settings;
+import org.formulary.store.ResourceStore;
 import org.springframework.web.cors.CorsConfiguration;
 
 /**
@@ -19,8 +20,8 @@ public final class FormularyRestfulServer extends RestfulServer {
 
     private static final long serialVersionUID = 1L;
 
-    public FormularyRestfulServer(FhirContext ctx, List<IResourceProvider> resourceProviders, List<Object> plainProviders,
-            Settings.Limits limits) {
+    public FormularyRestfulServer(FhirContext ctx, ResourceStore store, List<IResourceProvider> resourceProviders,
+            List<Object> plainProviders, Settings.Limits limits) {
         super(ctx);
         setDefaultResponseEncoding(EncodingEnum.JSON);
         setDefaultPrettyPrint(false);
@@ -35,6 +36,7 @@ public final class FormularyRestfulServer extends RestfulServer {
         registerInterceptor(new ErrorOutcomeInterceptor());
         registerInterceptor(new SearchTotalInterceptor());
         registerInterceptor(new ConditionalReadInterceptor());
+        registerInterceptor(new CachedReadInterceptor(this, ctx, store));
         registerInterceptor(new CorsInterceptor(corsConfiguration()));
     }
 

@@ -46,6 +46,12 @@ public interface ResourceStore {
     /** The current version of {@code type/id}, which may be a deletion ({@link StoredResource#deleted()}). */
     Optional<StoredResource> read(String type, String id);
 
+    /**
+     * The version number, lastUpdated and deletion flag of the current version of {@code type/id}, read without
+     * its content (cheap: for conditional and cached reads).
+     */
+    Optional<VersionStamp> currentStamp(String type, String id);
+
     /** One version of {@code type/id}, which may be a deletion. */
     Optional<StoredResource> vread(String type, String id, long versionId);
 

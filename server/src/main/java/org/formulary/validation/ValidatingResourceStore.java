@@ -17,6 +17,7 @@ import org.formulary.store.HistoryQuery;
 import org.formulary.store.ResourceStore;
 import org.formulary.store.SearchPage;
 import org.formulary.store.StoredResource;
+import org.formulary.store.VersionStamp;
 import org.formulary.store.WriteEvent;
 import org.formulary.store.WriteListener;
 import org.formulary.store.WriteOutcome;
@@ -105,6 +106,11 @@ public final class ValidatingResourceStore implements ResourceStore {
     @Override
     public Optional<StoredResource> read(String type, String id) {
         return delegate.read(type, id);
+    }
+
+    @Override
+    public Optional<VersionStamp> currentStamp(String type, String id) {
+        return delegate.currentStamp(type, id);
     }
 
     @Override

@@ -24,6 +24,7 @@ import org.formulary.store.SearchPage;
 import org.formulary.store.StoreException;
 import org.formulary.store.StoredResource;
 import org.formulary.store.VersionConflictException;
+import org.formulary.store.VersionStamp;
 import org.formulary.store.WriteOutcome;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
@@ -124,6 +125,22 @@ public final class JdbcResourceStore implements ResourceStore {
     public Optional<StoredResource> read(String type, String id) {
         return queryOne("SELECT " + VERSION_COLUMNS + " FROM resource_current c JOIN resource_version v"
                 + " ON v.seq = c.version_seq WHERE c.res_type = ? AND c.res_id = ?", type, id);
+    }
+
+    @Override
+    public Optional<VersionStamp> currentStamp(String type, String id) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT version_id, last_updated, deleted FROM resource_current WHERE res_type = ? AND res_id = ?")) {
+            ps.setString(1, type);
+            ps.setString(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next()
+                        ? Optional.of(new VersionStamp(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getBoolean(3)))
+                        : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("Could not read the current version of " + type + "/" + id, e);
+        }
     }
 
     @Override

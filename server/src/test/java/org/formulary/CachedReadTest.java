@@ -1,0 +1,108 @@
+package org.formulary;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.hl7.fhir.r4.model.Medication;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Reads answered from cached response bytes: byte for byte what HAPI answers itself (a request with another
+ * parameter, here {@code _summary=false}, still takes HAPI's path), with the same headers, never stale after a
+ * write, and conditional reads answered from the version alone.
+ */
+class CachedReadTest {
+
+    @RegisterExtension
+    static final FormularyServerExtension SERVER = new FormularyServerExtension();
+
+    /** Headers that differ between any two responses. */
+    private static final Set<String> PER_RESPONSE = Set.of("date", "x-request-id", "content-length", "transfer-encoding");
+
+    @Test
+    void cachedReadsEqualWhatHapiAnswersInEveryFormat() throws Exception {
+        String path = "/MedicationKnowledge/baclofen-10mg-tablet";
+        for (String variant : List.of("", "?_format=xml", "?_pretty=true", "?_format=json&_pretty=true")) {
+            String hapiPath = path + (variant.isEmpty() ? "?" : variant + "&") + "_summary=false";
+            HttpResponse<String> hapi = SERVER.get(hapiPath);
+            for (int attempt = 1; attempt <= 2; attempt++) { // a miss that serializes, then a hit
+                HttpResponse<String> cached = SERVER.get(path + variant);
+                assertEquals(200, cached.statusCode(), variant);
+                assertEquals(hapi.body(), cached.body(), variant + ", read " + attempt);
+                assertEquals(headers(hapi), headers(cached), variant + ", read " + attempt);
+            }
+        }
+        HttpResponse<String> accept = SERVER.send(SERVER.request(path).header("Accept", "application/fhir+xml").GET());
+        assertTrue(accept.body().startsWith("<MedicationKnowledge"), accept.body());
+    }
+
+    @Test
+    void vreadsEqualWhatHapiAnswers() throws Exception {
+        String path = "/Medication/baclofen-20mg-tablet/_history/1";
+        HttpResponse<String> hapi = SERVER.get(path + "?_summary=false");
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            HttpResponse<String> cached = SERVER.get(path);
+            assertEquals(hapi.body(), cached.body());
+            assertEquals(headers(hapi), headers(cached));
+        }
+    }
+
+    @Test
+    void aWriteIsReadAtOnceAndOldVersionsStayReadable() throws Exception {
+        Medication medication = TestData.markedMedication("cached-read", "cached-read");
+        String path = "/Medication/cached-read";
+        assertEquals(201, put(path, medication).statusCode());
+        assertTrue(SERVER.get(path).body().contains("Test drug cached-read"));
+        assertEquals(304, conditional(path, "W/\"1\"").statusCode());
+
+        medication.getCode().setText("Test drug cached-read, second version");
+        assertEquals(200, put(path, medication).statusCode());
+        HttpResponse<String> second = SERVER.get(path);
+        assertEquals("W/\"2\"", second.headers().firstValue("ETag").orElse(""));
+        assertTrue(second.body().contains("second version"), second.body());
+        assertEquals(200, conditional(path, "W/\"1\"").statusCode(), "version 1 is no longer current");
+        assertEquals(304, conditional(path, "W/\"2\"").statusCode());
+        assertTrue(SERVER.get(path + "/_history/1").body().contains("\"versionId\":\"1\""));
+
+        assertEquals(200, SERVER.send(SERVER.request(path).DELETE()).statusCode());
+        assertEquals(410, SERVER.get(path).statusCode());
+        assertEquals(410, conditional(path, "W/\"2\"").statusCode(), "a deleted resource is gone, not unmodified");
+        assertEquals(200, SERVER.get(path + "/_history/2").statusCode());
+    }
+
+    @Test
+    void unknownAndInvalidIdsKeepTheirErrors() throws Exception {
+        assertEquals(404, SERVER.get("/Medication/no-such-drug").statusCode());
+        assertEquals(404, SERVER.get("/Medication/baclofen-10mg-tablet/_history/99").statusCode());
+        assertEquals(404, SERVER.get("/Medication/no-such-drug/_history/1").statusCode());
+        HttpResponse<String> invalid = SERVER.get("/Medication/not_a*valid*id");
+        assertEquals(400, invalid.statusCode(), invalid.body());
+        assertTrue(invalid.body().contains("OperationOutcome"), invalid.body());
+    }
+
+    private static HttpResponse<String> put(String path, Medication medication) throws Exception {
+        return SERVER.send(SERVER.request(path).header("Content-Type", "application/fhir+json")
+                .PUT(HttpRequest.BodyPublishers.ofString(TestData.parser().encodeResourceToString(medication))));
+    }
+
+    private static HttpResponse<String> conditional(String path, String etag) throws Exception {
+        return SERVER.send(SERVER.request(path).header("If-None-Match", etag).GET());
+    }
+
+    private static Map<String, List<String>> headers(HttpResponse<String> response) {
+        Map<String, List<String>> headers = new TreeMap<>();
+        response.headers().map().forEach((name, values) -> {
+            if (!PER_RESPONSE.contains(name.toLowerCase())) {
+                headers.put(name.toLowerCase(), values);
+            }
+        });
+        return headers;
+    }
+}
