@@ -88,6 +88,7 @@ public record Settings(
         }
     }
 
+    /**
      * The request limits: a larger body answers 413, a request whose body does not arrive in time answers 408, and
      * the thread pool bounds how many requests run at once (the database pool is
      * {@link DatabaseSettings#poolSize()}).
