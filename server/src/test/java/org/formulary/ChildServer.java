@@ -27,8 +27,7 @@ import java.util.regex.Pattern;
  * output in {@code <dir>/server-<n>.log}. Requests are built here ({@link #request}, {@link #rootRequest}) as the
  * {@link FormularyServerExtension} builds them for the in-process server.
  *
- * <p>The child runs with {@code FORMULARY_AUTH=off}: bearer-token authentication is being added, and until tests
- * can mint tokens for a child JVM it stays off there (harmless while the variable is unknown).
+ * <p>The child trusts the {@link TestTokens} key set, and {@link #request} sends a token that may do anything.
  *
  * <p>Not thread-safe for lifecycle calls; {@link #send} may be called from many threads.
  */
@@ -66,7 +65,7 @@ final class ChildServer implements AutoCloseable {
         childEnv.put("FORMULARY_PORT", Integer.toString(port));
         childEnv.put("FORMULARY_DB_URL", "jdbc:h2:file:" + dir.resolve("db").toAbsolutePath());
         childEnv.put("FORMULARY_EXPORT_DIR", dir.resolve("export").toAbsolutePath().toString());
-        childEnv.put("FORMULARY_AUTH", "off");
+        childEnv.putAll(TestTokens.environment());
         childEnv.putAll(env);
         builder.redirectErrorStream(true).redirectOutput(log.toFile());
         return new ChildServer(builder.start(), port, log);
@@ -93,9 +92,14 @@ final class ChildServer implements AutoCloseable {
         return port;
     }
 
-    /** A request builder for {@code path} relative to the FHIR base (e.g. "/Medication"). */
+    /** A request builder for {@code path} relative to the FHIR base (e.g. "/Medication"), with a bearer token. */
     HttpRequest.Builder request(String path) {
-        return rootRequest("/fhir" + path);
+        return rootRequest("/fhir" + path).header("Authorization", authorization());
+    }
+
+    /** The {@code Authorization} header value of a token that may do anything on this child. */
+    String authorization() {
+        return TestTokens.bearer("http://localhost:" + port + "/fhir");
     }
 
     /** A request builder for {@code path} from the server's root (e.g. "/health/ready"). */

@@ -49,6 +49,7 @@ class GracefulShutdownTest {
                 slow.setSoTimeout(SHUTDOWN_TIMEOUT_MS);
                 OutputStream out = slow.getOutputStream();
                 out.write(("PUT /fhir/Medication/" + id + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: " + server.authorization() + "\r\n"
                         + "Content-Type: application/fhir+json\r\nAccept: application/fhir+json\r\n"
                         + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.write(body, 0, half);

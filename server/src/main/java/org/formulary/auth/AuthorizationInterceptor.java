@@ -66,8 +66,8 @@ public final class AuthorizationInterceptor {
 
     private String bearerToken(RequestDetails request) {
         String header = request.getHeader("Authorization");
-        String noKeySet = verifier.hasKeySet() ? "" : " (and this server has no key set configured,"
-                + " FORMULARY_AUTH_JWKS, so it accepts no token)";
+        String noKeySet = verifier.hasKeySet() ? "" : "; but no key set is configured (FORMULARY_AUTH_JWKS), so"
+                + " this server accepts no token and refuses every write";
         if (header == null || header.isBlank()) {
             throw AuthErrors.missingToken("This request needs an OAuth 2.0 bearer token (Authorization: Bearer"
                     + " <JWT>) with SMART system scopes" + noKeySet);
