@@ -65,19 +65,22 @@ public final class MethodNotAllowedInterceptor {
     private static MethodNotAllowedException withAllowHeader(ServletRequestDetails request,
             MethodNotAllowedException notAllowed) {
         if (!notAllowed.hasResponseHeaders() || !notAllowed.getResponseHeaders().containsKey(ALLOW)) {
-            notAllowed.addResponseHeader(ALLOW, allowedMethods(request).stream().map(Enum::name)
-                    .collect(Collectors.joining(", ")));
+            notAllowed.addResponseHeader(ALLOW, allowHeader(allowedMethods(request)));
         }
         return notAllowed;
     }
 
     private static MethodNotAllowedException notAllowed(ServletRequestDetails request, List<RequestTypeEnum> allowed) {
-        String allow = allowed.stream().map(Enum::name).collect(Collectors.joining(", "));
+        String allow = allowHeader(allowed);
         MethodNotAllowedException notAllowed = new MethodNotAllowedException(request.getRequestType().name()
                 + " is not allowed on " + describe(request) + "; allowed: " + allow,
                 allowed.toArray(new RequestTypeEnum[0]));
         notAllowed.addResponseHeader(ALLOW, allow);
         return notAllowed;
+    }
+
+    private static String allowHeader(List<RequestTypeEnum> allowed) {
+        return allowed.stream().map(Enum::name).collect(Collectors.joining(", "));
     }
 
     /** The methods, other than the request's, that a handler of this server would take at the request's URL. */
