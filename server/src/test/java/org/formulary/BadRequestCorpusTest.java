@@ -2,6 +2,7 @@ package org.formulary;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,8 +32,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bad-request corpus ({@code src/test/resources/bad-requests/}): every request is sent to the real server, which
@@ -40,19 +44,25 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * saying what was wrong, without a stack trace; and the database must be as it was before (see
  * {@link DatabaseSnapshot}). The generated injection searches must answer 400 naming the parameter, or find nothing.
  * No request may reach the local listener the XML entities point at, and no answer may carry {@code /etc/passwd}.
- * The server runs with a 1 MiB body limit and a 2 s request timeout, so the size and timeout cases are quick.
+ * The server runs with a 1 MiB body limit, a 2 s request timeout and a page size of at most 10, so the size and
+ * timeout cases are quick and the page size limit shows.
  */
 class BadRequestCorpusTest {
 
     private static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final int REQUEST_TIMEOUT_MS = 2000;
+    private static final int MAX_COUNT = 10;
     /** Ends a case whose answer never comes (the HTTP client's own timeout does not cover every hang). */
     private static final Duration CASE_TIME_LIMIT = Duration.ofSeconds(60);
 
     @RegisterExtension
     static final FormularyServerExtension SERVER = new FormularyServerExtension(Map.of(
             "FORMULARY_MAX_BODY_BYTES", Integer.toString(MAX_BODY_BYTES),
-            "FORMULARY_REQUEST_TIMEOUT_MS", Integer.toString(REQUEST_TIMEOUT_MS)));
+            "FORMULARY_REQUEST_TIMEOUT_MS", Integer.toString(REQUEST_TIMEOUT_MS),
+            "FORMULARY_DEFAULT_COUNT", Integer.toString(MAX_COUNT),
+            "FORMULARY_MAX_COUNT", Integer.toString(MAX_COUNT)));
+
+    private static final Logger LOG = LoggerFactory.getLogger(BadRequestCorpusTest.class);
 
     /** What the entity listener answers: it must never show up in a response. */
     private static final String LISTENER_MARKER = "entity-listener-was-read";
@@ -85,9 +95,9 @@ class BadRequestCorpusTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> corpus(TestReporter reporter) {
+    Stream<DynamicTest> corpus() {
         List<CorpusCase> cases = CorpusCase.loadAll();
-        reporter.publishEntry(counts(cases));
+        LOG.info("Bad-request corpus: {}", counts(cases));
         DynamicTest size = DynamicTest.dynamicTest("the corpus has at least 200 error cases", () -> assertTrue(
                 cases.stream().filter(c -> !c.expectsNoMatches()).count() >= 200, counts(cases).toString()));
         DynamicTest unique = DynamicTest.dynamicTest("case names are unique", () -> assertEquals(cases.size(),
@@ -98,6 +108,18 @@ class BadRequestCorpusTest {
                 cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(),
                         () -> assertTimeoutPreemptively(CASE_TIME_LIMIT, () -> run(c), c.toString()))),
                 Stream.of(noFetch)).flatMap(s -> s);
+    }
+
+    /** Without strict handling a {@code _count} above the maximum is not an error: the page is cut to the maximum. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/Medication?_count=11", "/MedicationKnowledge?_count=5000", "/_history?_count=11",
+        "/Medication/_history?_count=11"})
+    void countAboveTheMaximumIsCutWithoutStrictHandling(String path) throws Exception {
+        RawHttp.Answer answer = RawHttp.Answer.of(SERVER.get(path));
+        assertEquals(200, answer.status(), answer.body());
+        Bundle bundle = SERVER.clientContext().newJsonParser().parseResource(Bundle.class, answer.body());
+        assertEquals(MAX_COUNT, bundle.getEntry().size(), path);
+        assertNotNull(bundle.getLink("next"), "a next page: " + path);
     }
 
     private static void run(CorpusCase c) throws Exception {
