@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.formulary.store.ResourceStore;
 import org.formulary.store.StoredResource;
@@ -60,10 +61,12 @@ public final class CachedReadInterceptor {
         boolean vread = id.hasVersionIdPart();
         long version;
         if (vread) {
-            if (!id.isVersionIdPartValidLong() || hasConditions(request)) {
+            OptionalLong parsed = versionOf(id);
+            if (parsed.isEmpty() || hasConditions(request)) {
+                // Not a version this cache can hold (an overflowing number, say): the provider answers it.
                 return true;
             }
-            version = id.getVersionIdPartAsLong();
+            version = parsed.getAsLong();
         } else {
             Optional<VersionStamp> stamp = store.currentStamp(type, id.getIdPart());
             if (stamp.isEmpty() || stamp.get().deleted()) {
@@ -83,6 +86,14 @@ public final class CachedReadInterceptor {
         }
         send(request, response, key, body.get(), vread);
         return false;
+    }
+
+    private static OptionalLong versionOf(IIdType id) {
+        try {
+            return OptionalLong.of(Long.parseLong(id.getVersionIdPart()));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
     }
 
     private static boolean isPlainRead(RequestDetails request) {
