@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,8 +141,8 @@ final class ChildServer implements AutoCloseable {
                 if (send(rootRequest(path).timeout(Duration.ofSeconds(10)).GET()).statusCode() == status) {
                     return;
                 }
-            } catch (ConnectException notYetListening) {
-                // HTTP is not up yet: poll again
+            } catch (ConnectException | HttpTimeoutException notYetAnswering) {
+                // HTTP is not up yet, or too busy starting to answer in time: poll again
             }
             Thread.sleep(20);
         }
