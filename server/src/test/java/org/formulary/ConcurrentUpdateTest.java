@@ -23,6 +23,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,8 +31,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Many clients writing one resource at the same moment, over real HTTP: with the same {@code If-Match} exactly
  * one update wins and the others get 412 with an OperationOutcome; without {@code If-Match} every accepted update
  * gets its own version, the versions are contiguous and the history holds each one once with the content its
- * request sent; deletes racing updates never end in a server error or a gap in the history.
+ * request sent; deletes racing updates never end in a server error or a gap in the history. Runs on H2 and again on
+ * PostgreSQL, whose row locks and unique-violation handling differ.
  */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class ConcurrentUpdateTest {
 
     @RegisterExtension
