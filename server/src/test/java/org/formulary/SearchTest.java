@@ -206,6 +206,8 @@ class SearchTest {
         String doseForm = "df-" + p;
         MedicationKnowledge mk = TestData.content(MedicationKnowledge.class, "baclofen-10mg-tablet");
         mk.setId(p + "-a");
+        // A made-up code cannot be a Da Vinci FormularyDrug (its drug code must be a verified RxNorm SCD).
+        mk.getMeta().getProfile().removeIf(profile -> profile.getValue().endsWith("/usdf-FormularyDrug"));
         mk.setCode(new CodeableConcept().addCoding(new Coding(RXNORM, rx, "made-up drug")));
         mk.setStatus(MedicationKnowledge.MedicationKnowledgeStatus.ACTIVE);
         mk.setDoseForm(new CodeableConcept().addCoding(new Coding(SNOMED, doseForm, "made-up form")));
