@@ -32,7 +32,10 @@ final class CorpusBodies {
         HTTP,
         /** Through the extension's HTTP client, chunked: the server learns its size only by reading it. */
         CHUNKED,
-        /** Over a raw socket, declaring a Content-Length larger than the body sent (see {@link #declaredLength}). */
+        /**
+         * Over a raw socket, declaring a Content-Length larger than the body sent (see {@link #declaredLength}); an
+         * {@code @unsent} body is not sent at all, as a client waiting for {@code 100 Continue} holds it back.
+         */
         SOCKET
     }
 
@@ -44,7 +47,8 @@ final class CorpusBodies {
         if (spec.equals("@oversized-chunked")) {
             return Transport.CHUNKED;
         }
-        return spec.startsWith("@truncated:") || spec.startsWith("@declared-length:") ? Transport.SOCKET
+        return spec.startsWith("@truncated:") || spec.startsWith("@declared-length:") || spec.startsWith("@unsent:")
+                ? Transport.SOCKET
                 : Transport.HTTP;
     }
 
@@ -84,6 +88,7 @@ final class CorpusBodies {
             case "gzip-bomb" -> gzip(" ".repeat(maxBodyBytes * 4).getBytes(StandardCharsets.US_ASCII));
             case "gzip" -> gzip(utf8(arg));
             case "truncated", "declared-length" -> utf8("{\"resourceType\":\"Medication\",\"status\":\"active\"}");
+            case "unsent" -> new byte[0];
             default -> throw new IllegalArgumentException("unknown body generator " + spec);
         };
     }
@@ -119,14 +124,13 @@ final class CorpusBodies {
         return concat(utf8(halves[0]), bad, utf8(halves[1]));
     }
 
-    /** A body of just over the limit: a Medication (or a search form) with one long value. */
+    /** A body of just over the limit: a Medication with one long value. */
     private byte[] oversized(String format) {
         String filler = "a".repeat(maxBodyBytes + 1);
         String text = switch (format) {
             case "json" -> "{\"resourceType\":\"Medication\",\"implicitRules\":\"http://example.org/" + filler + "\"}";
             case "xml" -> "<Medication " + NS + "><implicitRules value=\"http://example.org/" + filler
                     + "\"/></Medication>";
-            case "form" -> "code:text=" + filler;
             default -> throw new IllegalArgumentException("unknown oversized format " + format);
         };
         return utf8(text);
