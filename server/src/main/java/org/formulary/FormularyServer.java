@@ -21,6 +21,7 @@ import org.formulary.export.TypeExportProvider;
 import org.formulary.http.CapabilityStatementProvider;
 import org.formulary.http.FormularyRestfulServer;
 import org.formulary.http.JettyLauncher;
+import org.formulary.http.ReadCache;
 import org.formulary.rest.ApplyOperation;
 import org.formulary.rest.CompareOperation;
 import org.formulary.rest.FormularyServices;
@@ -165,7 +166,9 @@ public final class FormularyServer implements AutoCloseable {
         if (types.contains("ActivityDefinition")) {
             plainProviders.add(new ApplyOperation(stored));
         }
-        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, store, providers, plainProviders,
+        ReadCache readCache = new ReadCache();
+        store.addListener(readCache);
+        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, store, readCache, providers, plainProviders,
                 settings.limits());
         int port = http.port();
         String baseUrl = settings.baseUrlFor(port);

@@ -26,8 +26,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 
 /**
- * Answers reads and vreads from the serialized bodies of {@link ReadCache}: a read looks up only the current
- * version number and lastUpdated of the resource (no JSON), answers {@code If-None-Match} and
+ * Answers reads and vreads from {@link ReadCache}: a read looks up only the current version number and lastUpdated
+ * of the resource (no JSON; usually known without a query), answers {@code If-None-Match} and
  * {@code If-Modified-Since} from them with 304, and otherwise sends the cached body of that version, serializing it
  * once on a miss exactly as HAPI would (same parser settings, headers and Cache-Control). Everything else — other
  * interactions, reads with parameters other than {@code _format} and {@code _pretty}, unknown, deleted or invalid
@@ -42,12 +42,13 @@ public final class CachedReadInterceptor {
     private final RestfulServer server;
     private final FhirContext ctx;
     private final ResourceStore store;
-    private final ReadCache cache = new ReadCache();
+    private final ReadCache cache;
 
-    public CachedReadInterceptor(RestfulServer server, FhirContext ctx, ResourceStore store) {
+    public CachedReadInterceptor(RestfulServer server, FhirContext ctx, ResourceStore store, ReadCache cache) {
         this.server = server;
         this.ctx = ctx;
         this.store = store;
+        this.cache = cache;
     }
 
     /** Answers a read or vread it can answer (returning false: HAPI stops there); true lets HAPI handle it. */
@@ -68,7 +69,8 @@ public final class CachedReadInterceptor {
             }
             version = parsed.getAsLong();
         } else {
-            Optional<VersionStamp> stamp = store.currentStamp(type, id.getIdPart());
+            Optional<VersionStamp> stamp =
+                    cache.currentVersion(type, id.getIdPart(), () -> store.currentStamp(type, id.getIdPart()));
             if (stamp.isEmpty() || stamp.get().deleted()) {
                 return true;
             }
@@ -80,7 +82,7 @@ public final class CachedReadInterceptor {
         String contentType = encoding == null ? Constants.CT_FHIR_JSON_NEW : encoding.getResourceContentType();
         boolean pretty = RestfulServerUtils.prettyPrintResponse(server, request);
         ReadCache.Key key = new ReadCache.Key(type, id.getIdPart(), version, contentType, pretty);
-        Optional<ReadCache.Body> body = cache.get(key, () -> serialize(request, type, id.getIdPart(), version));
+        Optional<ReadCache.Body> body = cache.body(key, () -> serialize(request, type, id.getIdPart(), version));
         if (body.isEmpty()) {
             return true;
         }

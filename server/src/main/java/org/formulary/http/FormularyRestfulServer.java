@@ -20,8 +20,8 @@ public final class FormularyRestfulServer extends RestfulServer {
 
     private static final long serialVersionUID = 1L;
 
-    public FormularyRestfulServer(FhirContext ctx, ResourceStore store, List<IResourceProvider> resourceProviders,
-            List<Object> plainProviders, Settings.Limits limits) {
+    public FormularyRestfulServer(FhirContext ctx, ResourceStore store, ReadCache readCache,
+            List<IResourceProvider> resourceProviders, List<Object> plainProviders, Settings.Limits limits) {
         super(ctx);
         setDefaultResponseEncoding(EncodingEnum.JSON);
         setDefaultPrettyPrint(false);
@@ -36,7 +36,7 @@ public final class FormularyRestfulServer extends RestfulServer {
         registerInterceptor(new ErrorOutcomeInterceptor());
         registerInterceptor(new SearchTotalInterceptor());
         registerInterceptor(new ConditionalReadInterceptor());
-        registerInterceptor(new CachedReadInterceptor(this, ctx, store));
+        registerInterceptor(new CachedReadInterceptor(this, ctx, store, readCache));
         registerInterceptor(new CorsInterceptor(corsConfiguration()));
     }
 

@@ -2,20 +2,33 @@ package org.formulary.http;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.formulary.store.StoredResource;
+import org.formulary.store.VersionStamp;
+import org.formulary.store.WriteEvent;
+import org.formulary.store.WriteListener;
 
 /**
- * The serialized response bodies of reads, keyed by resource version and output variant (content type, pretty),
- * so that a read of a version already served costs no JSON parsing or encoding. A version never changes, so an
- * entry is never stale and a write needs no invalidation: {@link CachedReadInterceptor} looks up the current
- * version on every read, which also keeps several server nodes on one database correct, and the bodies of replaced
- * versions, no longer asked for, are the first to go when the bodies exceed {@value #MAX_BYTES} bytes in all
- * (least recently used first). Thread-safe.
+ * What {@link CachedReadInterceptor} answers reads from, so that a read costs neither a database query nor JSON
+ * parsing and encoding: the current version of each resource read lately, and the serialized response bodies of
+ * versions, per output variant (content type, pretty).
+ *
+ * <p>A version never changes, so a body is never stale; the bodies of replaced versions, no longer asked for, are
+ * the first to go when the bodies exceed {@value #MAX_BYTES} bytes (least recently used first). The current
+ * versions are updated by every write of this server ({@link WriteListener}, after the commit) and a version only
+ * ever replaces an older one, so a read that raced with a write cannot bring an old version back. Writes of other
+ * server nodes on the same database are seen within {@link #VERSION_TTL}, when a known current version is looked
+ * up in the database again. Thread-safe.
  */
-final class ReadCache {
+public final class ReadCache implements WriteListener {
 
     static final long MAX_BYTES = 64L * 1024 * 1024;
+    static final Duration VERSION_TTL = Duration.ofSeconds(1);
+
+    /** One resource. */
+    record Id(String type, String id) {}
 
     /** One version's body in one output variant. */
     record Key(String type, String id, long versionId, String contentType, boolean pretty) {}
@@ -28,8 +41,25 @@ final class ReadCache {
             .weigher((Key key, Body body) -> body.bytes().length + 128)
             .build();
 
+    private final Cache<Id, VersionStamp> versions = Caffeine.newBuilder()
+            .maximumSize(1_000_000)
+            .expireAfterWrite(VERSION_TTL)
+            .build();
+
+    /** The current version of {@code type/id}; if unknown or older than {@link #VERSION_TTL}, from {@code lookup}. */
+    Optional<VersionStamp> currentVersion(String type, String id, Supplier<Optional<VersionStamp>> lookup) {
+        Id key = new Id(type, id);
+        VersionStamp known = versions.getIfPresent(key);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<VersionStamp> found = lookup.get();
+        found.ifPresent(stamp -> learn(key, stamp));
+        return found;
+    }
+
     /** The body of {@code key}; if absent, computed by {@code body} and kept unless that is empty. */
-    Optional<Body> get(Key key, Supplier<Optional<Body>> body) {
+    Optional<Body> body(Key key, Supplier<Optional<Body>> body) {
         Body cached = bodies.getIfPresent(key);
         if (cached != null) {
             return Optional.of(cached);
@@ -37,5 +67,16 @@ final class ReadCache {
         Optional<Body> computed = body.get();
         computed.ifPresent(b -> bodies.put(key, b));
         return computed;
+    }
+
+    @Override
+    public void committed(WriteEvent event) {
+        StoredResource version = event.version();
+        learn(new Id(event.type(), event.id()),
+                new VersionStamp(version.versionId(), version.lastUpdated(), version.deleted()));
+    }
+
+    private void learn(Id key, VersionStamp stamp) {
+        versions.asMap().merge(key, stamp, (known, found) -> found.versionId() > known.versionId() ? found : known);
     }
 }
