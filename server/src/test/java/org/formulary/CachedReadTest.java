@@ -60,7 +60,11 @@ class CachedReadTest {
         String path = "/Medication/cached-read";
         assertEquals(201, put(path, medication).statusCode());
         assertTrue(SERVER.get(path).body().contains("Test drug cached-read"));
-        assertEquals(304, conditional(path, "W/\"1\"").statusCode());
+        HttpResponse<String> notModified = conditional(path, "W/\"1\"");
+        assertEquals(304, notModified.statusCode());
+        assertEquals("", notModified.body());
+        assertEquals("W/\"1\"", notModified.headers().firstValue("ETag").orElse(""));
+        assertEquals("no-cache", notModified.headers().firstValue("Cache-Control").orElse(""));
 
         medication.getCode().setText("Test drug cached-read, second version");
         assertEquals(200, put(path, medication).statusCode());

@@ -10,7 +10,6 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ParameterUtil;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.RestfulServerUtils;
-import ca.uhn.fhir.rest.server.exceptions.NotModifiedException;
 import ca.uhn.fhir.util.DateUtils;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -28,8 +27,8 @@ import org.hl7.fhir.instance.model.api.IIdType;
 /**
  * Answers reads and vreads from {@link ReadCache}: a read looks up only the current version number and lastUpdated
  * of the resource (no JSON; usually known without a query), answers {@code If-None-Match} and
- * {@code If-Modified-Since} from them with 304, and otherwise sends the cached body of that version, serializing it
- * once on a miss exactly as HAPI would (same parser settings, headers and Cache-Control). Everything else — other
+ * {@code If-Modified-Since} from them with a 304 of its own, and otherwise sends the cached body of that version,
+ * serialized once on a miss exactly as HAPI would (same parser settings, headers and Cache-Control). Everything else — other
  * interactions, reads with parameters other than {@code _format} and {@code _pretty}, unknown, deleted or invalid
  * ids — goes on to HAPI's own handling (and its 404, 410 or 400). Runs after the other request checks of its
  * pointcut (content negotiation, authentication). Thread-safe.
@@ -75,7 +74,10 @@ public final class CachedReadInterceptor {
                 return true;
             }
             version = stamp.get().versionId();
-            checkConditions(request, version, stamp.get().lastUpdated().toEpochMilli());
+            if (notModified(request, version, stamp.get().lastUpdated().toEpochMilli())) {
+                sendNotModified(response, version);
+                return false;
+            }
         }
         RestfulServerUtils.ResponseEncoding encoding =
                 RestfulServerUtils.determineResponseEncodingNoDefault(request, server.getDefaultResponseEncoding());
@@ -112,21 +114,24 @@ public final class CachedReadInterceptor {
     }
 
     /**
-     * 304 (thrown, so that HAPI answers it as it does its own) when {@code If-None-Match} names the current version,
-     * or without {@code If-None-Match} when the resource is not newer than {@code If-Modified-Since}.
+     * Whether the client's copy is current: {@code If-None-Match} names the current version (in any ETag form), or,
+     * without {@code If-None-Match}, the resource is not newer than {@code If-Modified-Since}.
      */
-    private static void checkConditions(RequestDetails request, long version, long lastUpdated) {
+    private static boolean notModified(RequestDetails request, long version, long lastUpdated) {
         String ifNoneMatch = request.getHeader(Constants.HEADER_IF_NONE_MATCH);
         if (ifNoneMatch != null) {
-            if (Long.toString(version).equals(ParameterUtil.parseETagValue(ifNoneMatch))) {
-                throw new NotModifiedException("Not Modified");
-            }
-            return;
+            return Long.toString(version).equals(ParameterUtil.parseETagValue(ifNoneMatch));
         }
-        String ifModifiedSince = request.getHeader(Constants.HEADER_IF_MODIFIED_SINCE);
-        if (ConditionalReadInterceptor.notModifiedSince(ifModifiedSince, lastUpdated)) {
-            throw new NotModifiedException("Not modified since " + ifModifiedSince);
-        }
+        return ConditionalReadInterceptor.notModifiedSince(request.getHeader(Constants.HEADER_IF_MODIFIED_SINCE),
+                lastUpdated);
+    }
+
+    /** 304 without a body, with the validators and Cache-Control a 200 would carry (RFC 9110 15.4.5). */
+    private void sendNotModified(HttpServletResponse response, long version) {
+        response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
+        server.addHeadersToResponse(response);
+        response.setHeader(Constants.HEADER_CACHE_CONTROL, ConditionalReadInterceptor.REVALIDATE);
+        response.setHeader(Constants.HEADER_ETAG, "W/\"" + version + "\"");
     }
 
     private Optional<ReadCache.Body> serialize(RequestDetails request, String type, String id, long version) {
