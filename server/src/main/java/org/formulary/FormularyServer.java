@@ -22,9 +22,11 @@ import org.formulary.http.CapabilityStatementProvider;
 import org.formulary.http.FormularyRestfulServer;
 import org.formulary.http.JettyLauncher;
 import org.formulary.http.ReadCache;
+import org.formulary.provenance.WriteProvenance;
 import org.formulary.rest.ApplyOperation;
 import org.formulary.rest.CompareOperation;
 import org.formulary.rest.FormularyServices;
+import org.formulary.rest.ReadOnlyResourceProvider;
 import org.formulary.rest.ResourceProvider;
 import org.formulary.rest.SystemProvider;
 import org.formulary.search.IndexExtractor;
@@ -84,6 +86,8 @@ public final class FormularyServer implements AutoCloseable {
         Phases phases = new Phases();
         FhirContext ctx = FhirContext.forR4();
         ctx.setParserErrorHandler(new StrictErrorHandler());
+        // Provenance.target names the version a write stored; HAPI would otherwise drop the version when encoding.
+        ctx.getParserOptions().setDontStripVersionsFromReferencesAtPaths(WriteProvenance.TARGET_PATH);
         JettyLauncher http = new JettyLauncher(ctx, settings.port(), settings.limits(),
                 settings.shutdownTimeout());
         http.start();
@@ -124,7 +128,8 @@ public final class FormularyServer implements AutoCloseable {
         ValidatingResourceStore store = new ValidatingResourceStore(
                 new JdbcResourceStore(dataSource, ctx, new IndexExtractor(ctx, registry)), ctx, validator, conformance);
         QueryParser parser = new QueryParser(registry, settings.defaultPageSize(), settings.maxPageSize());
-        SubscriptionNotifier notifier = SubscriptionNotifier.start(ctx, store, parser, settings.notifications());
+        SubscriptionNotifier notifier = SubscriptionNotifier.start(ctx, store.as(WriteProvenance.SERVER), parser,
+                settings.notifications());
         try {
             store.addListener(notifier);
             return loadAndServe(settings, ctx, http, conformance, registry, validator, dataSource, phases, store,
@@ -139,7 +144,8 @@ public final class FormularyServer implements AutoCloseable {
             ConformancePackage conformance, SearchParamRegistry registry, ProfileValidator validator,
             DataSource dataSource, Phases phases, ValidatingResourceStore store, QueryParser parser,
             SubscriptionNotifier notifier) throws Exception {
-        ContentLoader.Report report = new ContentLoader(ctx, store).load(settings.contentDir());
+        ContentLoader.Report report = new ContentLoader(ctx, store.as(WriteProvenance.CONTENT_LOADER))
+                .load(settings.contentDir());
         phases.lap("content");
 
         FormularyServices services = new FormularyServices(ctx, store, parser, validator, settings.defaultPageSize());
@@ -148,13 +154,17 @@ public final class FormularyServer implements AutoCloseable {
         // Subscription has no formulary profile (it is validated against base R4) and no content file, but clients
         // create Subscriptions to be notified of changes (rest-hook, see SubscriptionNotifier): serve it too.
         types.add("Subscription");
+        // The write path records a Provenance with every write; clients read and search them, never write them.
+        types.add(WriteProvenance.TYPE);
+        Set<String> readOnly = Set.of(WriteProvenance.TYPE);
         // Its worker threads start with the first job, so a failed startup leaves none behind.
         BulkExportService exports = new BulkExportService(store, ctx, dataSource, settings.exportDir(), types);
         KickOff kickOff = new KickOff(exports, store, ctx, types);
         List<IResourceProvider> providers = new ArrayList<>();
         for (String type : types) {
             Class<? extends IBaseResource> implementing = ctx.getResourceDefinition(type).getImplementingClass();
-            providers.add(new ResourceProvider(implementing, services));
+            providers.add(readOnly.contains(type) ? new ReadOnlyResourceProvider(implementing, services)
+                    : new ResourceProvider(implementing, services));
             providers.add(new TypeExportProvider(implementing, type, kickOff));
         }
         StoredResources stored = new StoredResources(store, ctx);

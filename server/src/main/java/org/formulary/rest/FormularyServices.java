@@ -8,6 +8,7 @@ import ca.uhn.fhir.validation.ValidationResult;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.formulary.auth.Caller;
 import org.formulary.search.QueryParser;
 import org.formulary.store.HistoryPage;
 import org.formulary.store.HistoryQuery;
@@ -41,6 +42,19 @@ public record FormularyServices(
     /** The resource held by a stored version. */
     public IBaseResource parse(StoredResource stored) {
         return ctx.newJsonParser().parseResource(stored.json());
+    }
+
+    /**
+     * The write path for the writes of {@code request}, recording them as made by its authenticated caller
+     * ({@link Caller#of}), or by {@link Caller#ANONYMOUS} when none is attached.
+     */
+    public ValidatingResourceStore writer(RequestDetails request) {
+        return store.as(Caller.of(request).orElse(Caller.ANONYMOUS));
+    }
+
+    /** Conditional create and update, searching with this server's parser. */
+    public ConditionalWrites conditions() {
+        return new ConditionalWrites(parser);
     }
 
     /** A searchset Bundle for a search on {@code type}. */

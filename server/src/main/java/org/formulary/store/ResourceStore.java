@@ -5,46 +5,29 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import org.formulary.search.SearchQuery;
-import org.hl7.fhir.instance.model.api.IBaseResource;
+import java.util.function.Function;
 
 /**
  * The one storage contract of the server: versioned FHIR resources with a search index.
  *
  * <p>Every write runs in one database transaction that stores the new version's payload, moves the current-version
  * pointer and replaces the resource's search-index rows; a write that fails changes nothing. Every accepted write
- * creates a new version that is kept forever ({@link #history}); a delete is a version too. Writes stamp
- * {@code meta.versionId} and {@code meta.lastUpdated} on the resource they are given.
+ * creates a new version that is kept forever ({@link #history}); a delete is a version too. The writes of
+ * {@link ResourceWriter} each run as their own transaction; {@link #inTransaction} runs several as one.
  *
  * <p>Implementations are thread-safe: concurrent writes to one resource are serialised, and a write whose
  * {@code expectedVersion} no longer matches fails with {@link VersionConflictException}.
  */
-public interface ResourceStore {
-
-    /** Stores a new resource under a server-assigned id and returns its first version. */
-    StoredResource create(IBaseResource resource);
+public interface ResourceStore extends ResourceWriter {
 
     /**
-     * Stores {@code resource} as the next version of {@code type/id}, creating the resource if it does not exist.
-     * If the content equals the current, non-deleted version (ignoring {@code meta.versionId} and
-     * {@code meta.lastUpdated}) no version is created and the current one is returned with
-     * {@link WriteOutcome#changed()} false.
-     *
-     * @param expectedVersion the version the client based its change on, or {@code null} for no check
-     * @throws VersionConflictException if {@code expectedVersion} is not the current version
+     * Runs {@code work} as one unit of work: everything it writes through the given writer commits together, or
+     * nothing does if it throws (the exception then reaches the caller). Units of work are serialised with every
+     * other write, so what the work reads (a conditional create's search, say) cannot change before it commits:
+     * two concurrent conditional creates of the same resource store it once. The writer is valid only while
+     * {@code work} runs and only on its thread; {@code work} should be quick (validate before, not inside).
      */
-    WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion);
-
-    /**
-     * Deletes {@code type/id} by storing a deletion version. Deleting a resource that does not exist or is already
-     * deleted changes nothing and returns an empty result.
-     *
-     * @throws VersionConflictException if {@code expectedVersion} is given and is not the current version
-     */
-    Optional<StoredResource> delete(String type, String id, Long expectedVersion);
-
-    /** The current version of {@code type/id}, which may be a deletion ({@link StoredResource#deleted()}). */
-    Optional<StoredResource> read(String type, String id);
+    <T> T inTransaction(Function<ResourceWriter, T> work);
 
     /**
      * The version number, lastUpdated and deletion flag of the current version of {@code type/id}, read without
@@ -57,9 +40,6 @@ public interface ResourceStore {
 
     /** A page of versions, newest first, for one resource, one type or the whole server. */
     HistoryPage history(HistoryQuery query);
-
-    /** A page of current, non-deleted resources matching {@code query}, answered from the search index only. */
-    SearchPage search(SearchQuery query);
 
     /**
      * For {@code _include}: the current, non-deleted resources that the reference parameter {@code param} of the

@@ -1,20 +1,29 @@
 package org.formulary.validation;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.RequestTypeEnum;
+import ca.uhn.fhir.rest.server.exceptions.MethodNotAllowedException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.ValidationResult;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import org.formulary.auth.Caller;
 import org.formulary.narrative.NarrativeGenerator;
+import org.formulary.provenance.WriteProvenance;
 import org.formulary.search.SearchQuery;
 import org.formulary.store.HistoryPage;
 import org.formulary.store.HistoryQuery;
 import org.formulary.store.ResourceStore;
+import org.formulary.store.ResourceWriter;
 import org.formulary.store.SearchPage;
 import org.formulary.store.StoredResource;
 import org.formulary.store.VersionStamp;
@@ -22,20 +31,27 @@ import org.formulary.store.WriteEvent;
 import org.formulary.store.WriteListener;
 import org.formulary.store.WriteOutcome;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Provenance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The write path every resource takes, from clients and from the content loader alike: a create or update gets
- * its generated narrative (unless it brings one written by hand), is validated against the profile the conformance package registers for its type (and those in its
- * {@code meta.profile}) and stored only if the validator reports no error; otherwise it fails with
- * {@link UnprocessableEntityException} (HTTP 422) carrying the validator's OperationOutcome, and nothing is stored.
- * Reads pass straight through.
+ * its generated narrative (unless it brings one written by hand), is validated against the profile the conformance
+ * package registers for its type (and those in its {@code meta.profile}) and stored only if the validator reports
+ * no error; otherwise it fails with {@link UnprocessableEntityException} (HTTP 422) carrying the validator's
+ * OperationOutcome, and nothing is stored. Every accepted write (a create, an update that changed something, a
+ * delete) stores a {@link WriteProvenance} naming this store's caller ({@link #as}) in the same transaction.
+ * {@code Provenance} itself is written by the server only: writing one fails with 405. Reads pass straight through.
+ *
+ * <p>{@link #write} validates several resources (all of them, before anything is stored) and then runs their
+ * writes as one unit of work: all commit or none does.
  *
  * <p>Registered {@link WriteListener}s hear about every write: {@link WriteListener#beforeWrite} first (before the
  * narrative and validation), {@link WriteListener#beforeDelete} before a deletion, and
- * {@link WriteListener#committed} once the write has committed; a listener's failure after the commit is logged and
- * never fails the write. Thread-safe.
+ * {@link WriteListener#committed} once the write (or the unit of work that holds it) has committed; a listener's
+ * failure after the commit is logged and never fails the write. Thread-safe; the stores {@link #as} returns share
+ * the listeners.
  */
 public final class ValidatingResourceStore implements ResourceStore {
 
@@ -46,15 +62,31 @@ public final class ValidatingResourceStore implements ResourceStore {
     private final ProfileValidator validator;
     private final ConformancePackage conformance;
     private final NarrativeGenerator narratives;
-    private final List<WriteListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<WriteListener> listeners;
+    private final Caller caller;
 
+    /** The write path over {@code delegate}; its writes are recorded as made by {@link Caller#ANONYMOUS}. */
     public ValidatingResourceStore(
             ResourceStore delegate, FhirContext ctx, ProfileValidator validator, ConformancePackage conformance) {
+        this(delegate, ctx, validator, conformance, new NarrativeGenerator(ctx), new CopyOnWriteArrayList<>(),
+                Caller.ANONYMOUS);
+    }
+
+    private ValidatingResourceStore(ResourceStore delegate, FhirContext ctx, ProfileValidator validator,
+            ConformancePackage conformance, NarrativeGenerator narratives, List<WriteListener> listeners,
+            Caller caller) {
         this.delegate = delegate;
-        this.narratives = new NarrativeGenerator(ctx);
         this.ctx = ctx;
         this.validator = validator;
         this.conformance = conformance;
+        this.narratives = narratives;
+        this.listeners = listeners;
+        this.caller = caller;
+    }
+
+    /** This write path, with its writes recorded (Provenance.agent) as made by {@code who}. */
+    public ValidatingResourceStore as(Caller who) {
+        return new ValidatingResourceStore(delegate, ctx, validator, conformance, narratives, listeners, who);
     }
 
     /** Adds {@code listener} to the listeners of every later write. */
@@ -68,41 +100,45 @@ public final class ValidatingResourceStore implements ResourceStore {
         return validator.validate(resource, conformance.profileFor(type).map(List::of).orElse(List.of()));
     }
 
+    /**
+     * Prepares every resource of {@code resources} for storage (listeners' {@code beforeWrite}, narrative,
+     * validation), all before anything is stored, then runs {@code work} as one unit of work. The writer the work
+     * gets validates any other resource it is asked to store, but inside the unit of work, which holds the write
+     * lock: pass every resource to store in {@code resources}. Listeners hear of the writes after the commit.
+     *
+     * @throws UnprocessableEntityException if a resource is not valid; nothing is stored then
+     */
+    public <T> T write(Collection<? extends IBaseResource> resources, Function<ResourceWriter, T> work) {
+        Set<IBaseResource> prepared = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (IBaseResource resource : resources) {
+            prepare(ctx.getResourceType(resource), resource);
+            prepared.add(resource);
+        }
+        UnitOfWork unit = new UnitOfWork(prepared);
+        T result = delegate.inTransaction(writer -> work.apply(unit.on(writer)));
+        unit.committed();
+        return result;
+    }
+
+    @Override
+    public <T> T inTransaction(Function<ResourceWriter, T> work) {
+        return write(List.of(), work);
+    }
+
     @Override
     public StoredResource create(IBaseResource resource) {
-        prepare(ctx.getResourceType(resource), resource);
-        StoredResource stored = delegate.create(resource);
-        tell(listeners, new WriteEvent(WriteEvent.Kind.CREATE, stored));
-        return stored;
+        return write(List.of(resource), w -> w.create(resource));
     }
 
     @Override
     public WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion) {
-        prepare(type, resource);
-        WriteOutcome written = delegate.update(type, id, resource, expectedVersion);
-        if (written.changed()) {
-            tell(listeners, new WriteEvent(written.created() ? WriteEvent.Kind.CREATE : WriteEvent.Kind.UPDATE,
-                    written.resource()));
-        }
-        return written;
+        return write(List.of(resource), w -> w.update(type, id, resource, expectedVersion));
     }
 
     @Override
     public Optional<StoredResource> delete(String type, String id, Long expectedVersion) {
-        List<WriteListener> after = new ArrayList<>(listeners.size());
-        for (WriteListener listener : listeners) {
-            try {
-                after.add(listener.beforeDelete(type, id));
-            } catch (RuntimeException e) {
-                LOG.warn("Write listener {} failed before the deletion of {}/{}; it will not hear of it", listener,
-                        type, id, e);
-            }
-        }
-        Optional<StoredResource> deleted = delegate.delete(type, id, expectedVersion);
-        deleted.ifPresent(d -> tell(after, new WriteEvent(WriteEvent.Kind.DELETE, d)));
-        return deleted;
+        return write(List.of(), w -> w.delete(type, id, expectedVersion));
     }
-
     @Override
     public Optional<StoredResource> read(String type, String id) {
         return delegate.read(type, id);
@@ -140,11 +176,19 @@ public final class ValidatingResourceStore implements ResourceStore {
     }
 
     private void prepare(String type, IBaseResource resource) {
+        requireWritable(type);
         for (WriteListener listener : listeners) {
             listener.beforeWrite(type, resource);
         }
         narratives.apply(resource);
         requireValid(resource);
+    }
+
+    private static void requireWritable(String type) {
+        if (WriteProvenance.TYPE.equals(type)) {
+            throw new MethodNotAllowedException("Provenance is read-only: the server records one with every write",
+                    RequestTypeEnum.GET);
+        }
     }
 
     private static void tell(List<WriteListener> listeners, WriteEvent event) {
@@ -155,6 +199,91 @@ public final class ValidatingResourceStore implements ResourceStore {
                 LOG.warn("Write listener {} failed on the committed {} of {}/{} version {}", listener, event.kind(),
                         event.type(), event.id(), event.version().versionId(), e);
             }
+        }
+    }
+
+    /**
+     * The writer of one {@link #write}: completes each write with its Provenance and keeps the events for the
+     * listeners until the commit. Used on the writing thread only.
+     */
+    private final class UnitOfWork implements ResourceWriter {
+
+        private final Set<IBaseResource> prepared;
+        private final List<Runnable> afterCommit = new ArrayList<>();
+        private ResourceWriter target;
+
+        UnitOfWork(Set<IBaseResource> prepared) {
+            this.prepared = prepared;
+        }
+
+        UnitOfWork on(ResourceWriter writer) {
+            target = writer;
+            afterCommit.clear();
+            return this;
+        }
+
+        void committed() {
+            afterCommit.forEach(Runnable::run);
+        }
+
+        @Override
+        public StoredResource create(IBaseResource resource) {
+            ensurePrepared(ctx.getResourceType(resource), resource);
+            StoredResource stored = target.create(resource);
+            record(new WriteEvent(WriteEvent.Kind.CREATE, stored), listeners);
+            return stored;
+        }
+
+        @Override
+        public WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion) {
+            ensurePrepared(type, resource);
+            WriteOutcome written = target.update(type, id, resource, expectedVersion);
+            if (written.changed()) {
+                record(new WriteEvent(written.created() ? WriteEvent.Kind.CREATE : WriteEvent.Kind.UPDATE,
+                        written.resource()), listeners);
+            }
+            return written;
+        }
+
+        @Override
+        public Optional<StoredResource> delete(String type, String id, Long expectedVersion) {
+            requireWritable(type);
+            List<WriteListener> after = new ArrayList<>(listeners.size());
+            for (WriteListener listener : listeners) {
+                try {
+                    after.add(listener.beforeDelete(type, id));
+                } catch (RuntimeException e) {
+                    LOG.warn("Write listener {} failed before the deletion of {}/{}; it will not hear of it",
+                            listener, type, id, e);
+                }
+            }
+            Optional<StoredResource> deleted = target.delete(type, id, expectedVersion);
+            deleted.ifPresent(d -> record(new WriteEvent(WriteEvent.Kind.DELETE, d), after));
+            return deleted;
+        }
+
+        @Override
+        public Optional<StoredResource> read(String type, String id) {
+            return target.read(type, id);
+        }
+
+        @Override
+        public SearchPage search(SearchQuery query) {
+            return target.search(query);
+        }
+
+        private void ensurePrepared(String type, IBaseResource resource) {
+            if (!prepared.contains(resource)) {
+                prepare(type, resource);
+                prepared.add(resource);
+            }
+        }
+
+        private void record(WriteEvent event, List<WriteListener> hearing) {
+            Provenance provenance = WriteProvenance.of(event, caller);
+            narratives.apply(provenance);
+            target.create(provenance);
+            afterCommit.add(() -> tell(hearing, event));
         }
     }
 

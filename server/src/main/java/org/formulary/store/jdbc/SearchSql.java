@@ -30,44 +30,49 @@ final class SearchSql {
     }
 
     SearchPage search(SearchQuery query) {
-        SqlFragment where = new SqlFragment().append(FROM_CURRENT, query.type()).append(CriteriaSql.where(query.criteria()));
         try (Connection c = dataSource.getConnection()) {
-            Optional<Integer> total = query.withTotal() || query.count() == 0
-                    ? Optional.of(count(c, new SqlFragment().append("SELECT COUNT(*)").append(where)))
-                    : Optional.empty();
-            if (query.count() == 0) {
-                return new SearchPage(List.of(), total, Optional.empty(), Optional.empty());
-            }
-            boolean forward = query.cursor().map(Cursor::after).orElse(true);
-            boolean descending = query.sort().descending() ^ !forward;
-            SortKey sortKey = SortKey.of(query.sort(), descending);
-            SqlFragment select = new SqlFragment().append("SELECT " + JdbcResourceStore.VERSION_COLUMNS + ", ")
-                    .append(sortKey.expression()).append(" AS sort_key").append(where);
-            query.cursor().ifPresent(cursor -> sortKey.keyset(select, cursor, descending));
-            select.append(" ORDER BY ").append(sortKey.orderBy());
-            select.append(" FETCH FIRST " + (query.count() + 1) + " ROWS ONLY");
-            List<String> sortValues = new ArrayList<>();
-            List<StoredResource> rows = list(c, select, sortValues);
-            boolean more = rows.size() > query.count();
-            if (more) {
-                rows = new ArrayList<>(rows.subList(0, query.count()));
-                sortValues = new ArrayList<>(sortValues.subList(0, query.count()));
-            }
-            if (!forward) {
-                Collections.reverse(rows);
-                Collections.reverse(sortValues);
-            }
-            boolean hasNext = forward ? more : true;
-            boolean hasPrevious = forward ? query.cursor().isPresent() : more;
-            int last = rows.size() - 1;
-            Optional<Cursor> next = hasNext && !rows.isEmpty()
-                    ? Optional.of(new Cursor(true, sortValues.get(last), rows.get(last).id())) : Optional.empty();
-            Optional<Cursor> previous = hasPrevious && !rows.isEmpty()
-                    ? Optional.of(new Cursor(false, sortValues.get(0), rows.get(0).id())) : Optional.empty();
-            return new SearchPage(rows, total, next, previous);
+            return search(c, query);
         } catch (SQLException e) {
             throw new StoreException("Search failed", e);
         }
+    }
+
+    /** Runs {@code query} on {@code c}, inside whatever transaction it is in. */
+    SearchPage search(Connection c, SearchQuery query) throws SQLException {
+        SqlFragment where = new SqlFragment().append(FROM_CURRENT, query.type()).append(CriteriaSql.where(query.criteria()));
+        Optional<Integer> total = query.withTotal() || query.count() == 0
+                ? Optional.of(count(c, new SqlFragment().append("SELECT COUNT(*)").append(where)))
+                : Optional.empty();
+        if (query.count() == 0) {
+            return new SearchPage(List.of(), total, Optional.empty(), Optional.empty());
+        }
+        boolean forward = query.cursor().map(Cursor::after).orElse(true);
+        boolean descending = query.sort().descending() ^ !forward;
+        SortKey sortKey = SortKey.of(query.sort(), descending);
+        SqlFragment select = new SqlFragment().append("SELECT " + JdbcResourceStore.VERSION_COLUMNS + ", ")
+                .append(sortKey.expression()).append(" AS sort_key").append(where);
+        query.cursor().ifPresent(cursor -> sortKey.keyset(select, cursor, descending));
+        select.append(" ORDER BY ").append(sortKey.orderBy());
+        select.append(" FETCH FIRST " + (query.count() + 1) + " ROWS ONLY");
+        List<String> sortValues = new ArrayList<>();
+        List<StoredResource> rows = list(c, select, sortValues);
+        boolean more = rows.size() > query.count();
+        if (more) {
+            rows = new ArrayList<>(rows.subList(0, query.count()));
+            sortValues = new ArrayList<>(sortValues.subList(0, query.count()));
+        }
+        if (!forward) {
+            Collections.reverse(rows);
+            Collections.reverse(sortValues);
+        }
+        boolean hasNext = forward ? more : true;
+        boolean hasPrevious = forward ? query.cursor().isPresent() : more;
+        int last = rows.size() - 1;
+        Optional<Cursor> next = hasNext && !rows.isEmpty()
+                ? Optional.of(new Cursor(true, sortValues.get(last), rows.get(last).id())) : Optional.empty();
+        Optional<Cursor> previous = hasPrevious && !rows.isEmpty()
+                ? Optional.of(new Cursor(false, sortValues.get(0), rows.get(0).id())) : Optional.empty();
+        return new SearchPage(rows, total, next, previous);
     }
 
     HistoryPage history(HistoryQuery query) {
