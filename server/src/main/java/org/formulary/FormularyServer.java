@@ -168,7 +168,7 @@ public final class FormularyServer implements AutoCloseable {
             providers.add(new TypeExportProvider(implementing, type, kickOff));
         }
         StoredResources stored = new StoredResources(store, ctx);
-        List<Object> plainProviders = new ArrayList<>(List.of(new SystemProvider(services),
+        List<Object> plainProviders = new ArrayList<>(List.of(new SystemProvider(services, types, readOnly),
                 new ExportOperations(exports, kickOff, ctx, settings.auth().exportNeedsToken())));
         if (types.contains("MedicationKnowledge")) {
             plainProviders.add(new CompareOperation(new DrugComparison(stored)));

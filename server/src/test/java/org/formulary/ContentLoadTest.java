@@ -95,8 +95,10 @@ class ContentLoadTest {
                 assertEquals(1, history(second, "/" + file.type() + "/" + file.id() + "/_history").getTotal(),
                         "one version of " + file.type() + "/" + file.id());
             }
-            assertEquals(files.size(), history(second, "/_history").getTotal(),
-                    "the whole server holds exactly one version per content file");
+            assertEquals(files.size(), history(second, "/Provenance/_history").getTotal(),
+                    "one Provenance per content version, none from the second start");
+            assertEquals(2 * files.size(), history(second, "/_history").getTotal(),
+                    "the whole server holds exactly one version per content file, and its Provenance");
         }
     }
 
@@ -138,7 +140,9 @@ class ContentLoadTest {
                             file.type() + "/" + file.id() + " is untouched");
                 }
             }
-            assertEquals(files.size() + 1, history(second, "/_history").getTotal());
+            assertEquals(files.size() + 1, history(second, "/Provenance/_history").getTotal(),
+                    "the new version has its Provenance");
+            assertEquals(2 * (files.size() + 1), history(second, "/_history").getTotal());
         }
 
         try (FormularyServer third = FormularyServer.start(settings)) {

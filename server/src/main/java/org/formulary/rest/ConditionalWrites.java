@@ -92,14 +92,24 @@ public final class ConditionalWrites {
     /**
      * Updates the resource {@code condition} matches with {@code resource}; without a match, creates it under its
      * own id or, if it has none, under a new one.
-     *
-     * @throws InvalidRequestException if {@code resource} has an id other than the matched resource's
-     * @throws ResourceVersionConflictException (409) if nothing matches and {@code resource}'s id belongs to a
-     *     resource that does not match the condition
      */
     public WriteOutcome update(ResourceWriter writer, String type, IBaseResource resource, SearchQuery condition,
             Long expectedVersion) {
-        String ownId = resource.getIdElement().getIdPart();
+        String id = updateTarget(writer, type, resource.getIdElement().getIdPart(), condition,
+                UUID.randomUUID().toString());
+        return writer.update(type, id, resource, expectedVersion);
+    }
+
+    /**
+     * The id a conditional update of {@code type} writes: the matched resource's; without a match the resource's
+     * own id {@code ownId}, or {@code newId} if it has none.
+     *
+     * @throws InvalidRequestException if {@code ownId} is not the matched resource's id
+     * @throws ResourceVersionConflictException (409) if nothing matches and {@code ownId} belongs to a resource
+     *     that does not match the condition
+     */
+    public String updateTarget(ResourceWriter writer, String type, String ownId, SearchQuery condition,
+            String newId) {
         Optional<StoredResource> existing = match(writer, condition);
         if (existing.isPresent()) {
             String matched = existing.get().id();
@@ -107,16 +117,16 @@ public final class ConditionalWrites {
                 throw new InvalidRequestException("The resource's id (" + ownId + ") is not the id of the " + type
                         + " the condition matches (" + matched + ")");
             }
-            return writer.update(type, matched, resource, expectedVersion);
+            return matched;
         }
         if (ownId == null) {
-            return writer.update(type, UUID.randomUUID().toString(), resource, expectedVersion);
+            return newId;
         }
         Ids.requireValid(ownId);
         if (writer.read(type, ownId).filter(r -> !r.deleted()).isPresent()) {
             throw new ResourceVersionConflictException(type + "/" + ownId + " exists but does not match the"
                     + " condition of this conditional update");
         }
-        return writer.update(type, ownId, resource, expectedVersion);
+        return ownId;
     }
 }

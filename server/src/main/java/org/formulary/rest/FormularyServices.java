@@ -7,11 +7,13 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.validation.ValidationResult;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.formulary.auth.Caller;
 import org.formulary.search.QueryParser;
 import org.formulary.store.HistoryPage;
 import org.formulary.store.HistoryQuery;
+import org.formulary.store.ResourceWriter;
 import org.formulary.store.SearchPage;
 import org.formulary.store.StoredResource;
 import org.formulary.validation.ProfileValidator;
@@ -59,10 +61,23 @@ public record FormularyServices(
 
     /** A searchset Bundle for a search on {@code type}. */
     Bundle search(String type, RequestDetails request) {
-        QueryParser.Parsed parsed = parser.parse(type, request.getParameters(), strict(request));
-        SearchPage page = store.search(parsed.query());
+        return search(type, request.getParameters(), strict(request), request.getFhirServerBase(), store);
+    }
+
+    /**
+     * A searchset Bundle for a search of a transaction or batch entry, run by {@code reader} (the unit of work's
+     * writer, so that it sees the writes before it); included resources are read from the store.
+     */
+    Bundle search(String type, Map<String, String[]> params, String base, ResourceWriter reader) {
+        return search(type, params, false, base, reader);
+    }
+
+    private Bundle search(String type, Map<String, String[]> params, boolean strict, String base,
+            ResourceWriter reader) {
+        QueryParser.Parsed parsed = parser.parse(type, params, strict);
+        SearchPage page = reader.search(parsed.query());
         List<StoredResource> included = Includes.resolve(store, parsed.includes(), page.matches());
-        return BundlePages.searchset(request.getFhirServerBase(), type, parsed, page, included, this::parse);
+        return BundlePages.searchset(base, type, parsed, page, included, this::parse);
     }
 
     /**

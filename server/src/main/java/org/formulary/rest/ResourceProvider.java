@@ -9,12 +9,12 @@ import ca.uhn.fhir.rest.annotation.Update;
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.formulary.search.SearchQuery;
 import org.formulary.store.StoredResource;
 import org.formulary.store.WriteOutcome;
+import org.formulary.validation.ValidatingResourceStore;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -41,8 +41,9 @@ public final class ResourceProvider extends ReadOnlyResourceProvider {
         ConditionalWrites conditions = services.conditions();
         SearchQuery query = conditions.condition(typeName, condition);
         String id = UUID.randomUUID().toString();
-        WriteOutcome written = services.writer(request).write(List.of(resource),
-                w -> conditions.create(w, typeName, id, resource, query));
+        ValidatingResourceStore store = services.writer(request);
+        store.prepare(resource);
+        WriteOutcome written = store.inTransaction(w -> conditions.create(w, typeName, id, resource, query));
         return outcome(written.resource(), written.created());
     }
 
@@ -70,7 +71,9 @@ public final class ResourceProvider extends ReadOnlyResourceProvider {
         ConditionalWrites conditions = services.conditions();
         SearchQuery query = conditions.condition(typeName, condition);
         Long expected = Ids.ifMatchVersion(request.getHeader("If-Match"));
-        WriteOutcome written = Ids.onConflict(() -> services.writer(request).write(List.of(resource),
+        ValidatingResourceStore store = services.writer(request);
+        store.prepare(resource);
+        WriteOutcome written = Ids.onConflict(() -> store.inTransaction(
                 w -> conditions.update(w, typeName, resource, query, expected)));
         return outcome(written.resource(), written.created());
     }

@@ -8,11 +8,8 @@ import ca.uhn.fhir.validation.ValidationResult;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -44,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * delete) stores a {@link WriteProvenance} naming this store's caller ({@link #as}) in the same transaction.
  * {@code Provenance} itself is written by the server only: writing one fails with 405. Reads pass straight through.
  *
- * <p>{@link #write} validates several resources (all of them, before anything is stored) and then runs their
- * writes as one unit of work: all commit or none does.
+ * <p>{@link #inTransaction} runs several writes as one unit of work (all commit or none does); {@link #prepare}
+ * validates their resources before it, all before anything is stored.
  *
  * <p>Registered {@link WriteListener}s hear about every write: {@link WriteListener#beforeWrite} first (before the
  * narrative and validation), {@link WriteListener#beforeDelete} before a deletion, and
@@ -56,6 +53,8 @@ import org.slf4j.LoggerFactory;
 public final class ValidatingResourceStore implements ResourceStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(ValidatingResourceStore.class);
+    /** User data key that marks a resource {@link #prepare}d for storage. */
+    private static final String PREPARED = ValidatingResourceStore.class.getName() + ".prepared";
 
     private final ResourceStore delegate;
     private final FhirContext ctx;
@@ -101,43 +100,53 @@ public final class ValidatingResourceStore implements ResourceStore {
     }
 
     /**
-     * Prepares every resource of {@code resources} for storage (listeners' {@code beforeWrite}, narrative,
-     * validation), all before anything is stored, then runs {@code work} as one unit of work. The writer the work
-     * gets validates any other resource it is asked to store, but inside the unit of work, which holds the write
-     * lock: pass every resource to store in {@code resources}. Listeners hear of the writes after the commit.
+     * Prepares {@code resource} for storage: the listeners' {@code beforeWrite}, the narrative, validation. Call it
+     * before {@link #inTransaction} for every resource the work will store (all of them before anything is
+     * stored, and outside the write lock): the writer stores a prepared resource as it is and prepares any other
+     * one itself, inside the unit of work. Do not change a prepared resource other than to point a reference at
+     * another resource of the same type.
      *
-     * @throws UnprocessableEntityException if a resource is not valid; nothing is stored then
+     * @throws UnprocessableEntityException if the resource is not valid
+     * @throws MethodNotAllowedException if it is a Provenance
      */
-    public <T> T write(Collection<? extends IBaseResource> resources, Function<ResourceWriter, T> work) {
-        Set<IBaseResource> prepared = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (IBaseResource resource : resources) {
-            prepare(ctx.getResourceType(resource), resource);
-            prepared.add(resource);
+    public void prepare(IBaseResource resource) {
+        String type = ctx.getResourceType(resource);
+        requireWritable(type);
+        for (WriteListener listener : listeners) {
+            listener.beforeWrite(type, resource);
         }
-        UnitOfWork unit = new UnitOfWork(prepared);
+        narratives.apply(resource);
+        requireValid(resource);
+        resource.setUserData(PREPARED, Boolean.TRUE);
+    }
+
+    /**
+     * Runs {@code work} as one unit of work of the underlying store; see {@link #prepare} for the resources it
+     * stores. Listeners hear of its writes after the commit, or never if it fails.
+     */
+    @Override
+    public <T> T inTransaction(Function<ResourceWriter, T> work) {
+        UnitOfWork unit = new UnitOfWork();
         T result = delegate.inTransaction(writer -> work.apply(unit.on(writer)));
         unit.committed();
         return result;
     }
 
     @Override
-    public <T> T inTransaction(Function<ResourceWriter, T> work) {
-        return write(List.of(), work);
-    }
-
-    @Override
     public StoredResource create(IBaseResource resource) {
-        return write(List.of(resource), w -> w.create(resource));
+        prepare(resource);
+        return inTransaction(w -> w.create(resource));
     }
 
     @Override
     public WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion) {
-        return write(List.of(resource), w -> w.update(type, id, resource, expectedVersion));
+        prepare(resource);
+        return inTransaction(w -> w.update(type, id, resource, expectedVersion));
     }
 
     @Override
     public Optional<StoredResource> delete(String type, String id, Long expectedVersion) {
-        return write(List.of(), w -> w.delete(type, id, expectedVersion));
+        return inTransaction(w -> w.delete(type, id, expectedVersion));
     }
     @Override
     public Optional<StoredResource> read(String type, String id) {
@@ -175,15 +184,6 @@ public final class ValidatingResourceStore implements ResourceStore {
         return delegate.referencing(type, param, targets, limit);
     }
 
-    private void prepare(String type, IBaseResource resource) {
-        requireWritable(type);
-        for (WriteListener listener : listeners) {
-            listener.beforeWrite(type, resource);
-        }
-        narratives.apply(resource);
-        requireValid(resource);
-    }
-
     private static void requireWritable(String type) {
         if (WriteProvenance.TYPE.equals(type)) {
             throw new MethodNotAllowedException("Provenance is read-only: the server records one with every write",
@@ -203,18 +203,13 @@ public final class ValidatingResourceStore implements ResourceStore {
     }
 
     /**
-     * The writer of one {@link #write}: completes each write with its Provenance and keeps the events for the
-     * listeners until the commit. Used on the writing thread only.
+     * The writer of one {@link #inTransaction}: prepares what was not prepared, completes each write with its
+     * Provenance and keeps the events for the listeners until the commit. Used on the writing thread only.
      */
     private final class UnitOfWork implements ResourceWriter {
 
-        private final Set<IBaseResource> prepared;
         private final List<Runnable> afterCommit = new ArrayList<>();
         private ResourceWriter target;
-
-        UnitOfWork(Set<IBaseResource> prepared) {
-            this.prepared = prepared;
-        }
 
         UnitOfWork on(ResourceWriter writer) {
             target = writer;
@@ -228,7 +223,7 @@ public final class ValidatingResourceStore implements ResourceStore {
 
         @Override
         public StoredResource create(IBaseResource resource) {
-            ensurePrepared(ctx.getResourceType(resource), resource);
+            ensurePrepared(resource);
             StoredResource stored = target.create(resource);
             record(new WriteEvent(WriteEvent.Kind.CREATE, stored), listeners);
             return stored;
@@ -236,7 +231,7 @@ public final class ValidatingResourceStore implements ResourceStore {
 
         @Override
         public WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion) {
-            ensurePrepared(type, resource);
+            ensurePrepared(resource);
             WriteOutcome written = target.update(type, id, resource, expectedVersion);
             if (written.changed()) {
                 record(new WriteEvent(written.created() ? WriteEvent.Kind.CREATE : WriteEvent.Kind.UPDATE,
@@ -272,10 +267,9 @@ public final class ValidatingResourceStore implements ResourceStore {
             return target.search(query);
         }
 
-        private void ensurePrepared(String type, IBaseResource resource) {
-            if (!prepared.contains(resource)) {
-                prepare(type, resource);
-                prepared.add(resource);
+        private void ensurePrepared(IBaseResource resource) {
+            if (!Boolean.TRUE.equals(resource.getUserData(PREPARED))) {
+                prepare(resource);
             }
         }
 
