@@ -108,6 +108,21 @@ class ProvenanceTest {
     }
 
     @Test
+    void provenanceIsSearchableByTheAgentsIdentifier() throws Exception {
+        Medication created = parse(write(SERVER.request("/Medication"), "POST", TestData.medication("agent")),
+                Medication.class);
+        String target = "&target=" + encode("Medication/" + created.getIdElement().getIdPart());
+
+        assertEquals(1, parse(SERVER.get("/Provenance?agent:identifier=anonymous" + target), Bundle.class)
+                .getEntry().size());
+        assertEquals(0, parse(SERVER.get("/Provenance?agent:identifier=someone-else" + target), Bundle.class)
+                .getEntry().size());
+        Bundle loaded = parse(SERVER.get("/Provenance?_summary=count&agent:identifier="
+                + encode("formulary-server content loader")), Bundle.class);
+        assertTrue(loaded.getTotal() > 0, "the content loader's writes are found by its identifier");
+    }
+
+    @Test
     void storedProvenanceIsValidR4() throws Exception {
         Provenance provenance = provenancesOf("baclofen-5mg-tablet").get(0);
         HttpResponse<String> response = write(SERVER.request("/Provenance/$validate"), "POST", provenance);

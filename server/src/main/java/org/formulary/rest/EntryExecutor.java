@@ -109,17 +109,18 @@ final class EntryExecutor {
             response.getResponse().setStatus(status(200));
             return response;
         }
+        if (entry.query() != null) {
+            throw new InvalidRequestException("request.url '" + entry.url() + "': a read takes no parameters");
+        }
         Optional<StoredResource> found = entry.version() == null
                 ? writer.read(entry.type(), entry.id())
-                : services.store().vread(entry.type(), entry.id(), Ids.version(new IdType(entry.url())));
+                : services.store().vread(entry.type(), entry.id(),
+                        Ids.version(new IdType(entry.type(), entry.id(), entry.version())));
         StoredResource stored = found.orElseThrow(() -> new ResourceNotFoundException(entry.type() + "/"
                 + entry.id() + (entry.version() == null ? "" : "/_history/" + entry.version()) + " is not known"));
         if (stored.deleted()) {
             throw new ResourceGoneException(entry.type() + "/" + entry.id() + " was deleted in version "
                     + stored.versionId());
-        }
-        if (entry.query() != null) {
-            throw new InvalidRequestException("request.url '" + entry.url() + "': a read takes no parameters");
         }
         Bundle.BundleEntryComponent response = versionEntry(stored, 200, base);
         response.setResource((Resource) services.parse(stored));

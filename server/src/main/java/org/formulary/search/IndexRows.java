@@ -31,6 +31,14 @@ public final class IndexRows {
     /** A URI. */
     public record Uri(String param, String uri) {}
 
+    /**
+     * The token parameter under which the {@code identifier}s of reference parameter {@code param}'s references are
+     * indexed, for {@code [param]:identifier=[system]|[value]} (e.g. a Provenance agent named by identifier only).
+     */
+    public static String identifierParam(String param) {
+        return param + ":identifier";
+    }
+
     public final List<Token> tokens = new ArrayList<>();
     public final List<Str> strings = new ArrayList<>();
     public final List<Ref> references = new ArrayList<>();

@@ -105,6 +105,10 @@ final class IndexValues {
     private static void addReference(IndexRows rows, String name, IBase value) {
         String target;
         if (value instanceof Reference reference) {
+            if (reference.hasIdentifier()) {
+                Identifier identifier = reference.getIdentifier();
+                token(rows, IndexRows.identifierParam(name), identifier.getSystem(), identifier.getValue(), null);
+            }
             target = reference.getReference();
         } else if (value instanceof IPrimitiveType<?> canonical) {
             target = canonical.getValueAsString();

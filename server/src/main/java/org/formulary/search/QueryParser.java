@@ -125,6 +125,10 @@ public final class QueryParser {
             Criterion chain = criterion(target, key, part.substring(dot + 1), raw, true, true);
             return new Criterion(name, RestSearchParameterTypeEnum.REFERENCE, target, List.of(), chain);
         }
+        if (paramType == RestSearchParameterTypeEnum.REFERENCE && "identifier".equals(modifier)) {
+            return new Criterion(IndexRows.identifierParam(name), RestSearchParameterTypeEnum.TOKEN, null,
+                    ValueParser.parse(key, RestSearchParameterTypeEnum.TOKEN, null, raw));
+        }
         checkModifier(key, paramType, modifier);
         return new Criterion(name, paramType, modifier, ValueParser.parse(key, paramType, modifier, raw));
     }
