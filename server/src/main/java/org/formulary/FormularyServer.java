@@ -157,8 +157,13 @@ public final class FormularyServer implements AutoCloseable {
         // The write path records a Provenance with every write; clients read and search them, never write them.
         types.add(WriteProvenance.TYPE);
         Set<String> readOnly = Set.of(WriteProvenance.TYPE);
+        // An instance-level export follows the resources that refer to its focus, but not the focus's Provenances:
+        // they are the audit trail of every write, not part of the exported resource graph.
+        Set<String> referrerTypes = new TreeSet<>(types);
+        referrerTypes.remove(WriteProvenance.TYPE);
         // Its worker threads start with the first job, so a failed startup leaves none behind.
-        BulkExportService exports = new BulkExportService(store, ctx, dataSource, settings.exportDir(), types);
+        BulkExportService exports = new BulkExportService(store, ctx, dataSource, settings.exportDir(),
+                referrerTypes);
         KickOff kickOff = new KickOff(exports, store, ctx, types);
         List<IResourceProvider> providers = new ArrayList<>();
         for (String type : types) {

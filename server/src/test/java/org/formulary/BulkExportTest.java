@@ -43,6 +43,7 @@ import org.hl7.fhir.r4.model.DetectedIssue;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
+import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -180,8 +181,14 @@ class BulkExportTest {
 
         JsonNode manifest = awaitManifest(statusUrlOf(kickOff(SERVER.baseUrl(), "/$export?_since=" + since)));
 
-        assertEquals(Set.of("Medication"), outputTypes(manifest), "nothing else changed after " + since);
-        List<String> lines = download(manifest.get("output").get(0).get("url").asText());
+        assertEquals(Set.of("Medication", "Provenance"), outputTypes(manifest),
+                "nothing else changed after " + since + " (each write stored its Provenance)");
+        List<String> provenances = download(urlOf(manifest, "Provenance"));
+        assertEquals(Set.of("Medication/bulk-since-updated/_history/2", "Medication/bulk-since-deleted/_history/2"),
+                provenances.stream().map(line -> TestData.parser().parseResource(Provenance.class, line)
+                        .getTargetFirstRep().getReference()).collect(Collectors.toSet()),
+                "the Provenances of the update and the deletion");
+        List<String> lines = download(urlOf(manifest, "Medication"));
         assertEquals(1, lines.size(), lines.toString());
         Medication updated = TestData.parser().parseResource(Medication.class, lines.get(0));
         assertEquals("bulk-since-updated", updated.getIdElement().getIdPart());

@@ -90,6 +90,43 @@ class ConditionalWriteTest {
     }
 
     @Test
+    void concurrentConditionalUpdatesOfOneIdentifierStoreOneResourceWithAVersionEach() throws Exception {
+        String value = UUID.randomUUID().toString();
+        int clients = 10;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                String text = "writer " + i;
+                Callable<HttpResponse<String>> call = () -> {
+                    start.await();
+                    return conditionalUpdate(medication(value, text), value);
+                };
+                responses.add(pool.submit(call));
+            }
+            start.countDown();
+            int createdCount = 0;
+            Set<String> ids = new HashSet<>();
+            Set<String> versions = new HashSet<>();
+            for (Future<HttpResponse<String>> future : responses) {
+                HttpResponse<String> response = future.get();
+                assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response.body());
+                createdCount += response.statusCode() == 201 ? 1 : 0;
+                Medication written = parse(response, Medication.class);
+                ids.add(written.getIdElement().getIdPart());
+                versions.add(written.getMeta().getVersionId());
+            }
+            assertEquals(1, createdCount, "exactly one request created the resource, the others updated it");
+            assertEquals(1, ids.size(), ids.toString());
+            assertEquals(clients, versions.size(), "each request stored its own version: " + versions);
+            assertEquals(1, matches(value));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void conditionalUpdateByIdentifierCreatesThenUpdates() throws Exception {
         String value = UUID.randomUUID().toString();
 

@@ -79,12 +79,14 @@ class ProvenanceTest {
     }
 
     @Test
-    void anonymousWritesNameTheAnonymousCallerAndContentTheLoader() throws Exception {
-        Medication created = parse(write(SERVER.request("/Medication"), "POST", TestData.medication("anon")),
-                Medication.class);
+    void theAgentIsTheTokensClientAndSubjectAndTheContentLoaderForContent() throws Exception {
+        String token = SERVER.sign(SERVER.claims("system/Medication.c").subject("pharmacist-7")
+                .claim("client_id", "formulary-editor-app").build());
+        Medication created = parse(write(SERVER.request("/Medication").setHeader("Authorization", "Bearer " + token),
+                "POST", TestData.medication("by a named client")), Medication.class);
         Provenance client = provenancesOf(created.getIdElement().getIdPart()).get(0);
-        assertEquals("anonymous", client.getAgentFirstRep().getWho().getDisplay());
-        assertEquals("anonymous", client.getAgentFirstRep().getWho().getIdentifier().getValue());
+        assertEquals("formulary-editor-app", client.getAgentFirstRep().getWho().getDisplay());
+        assertEquals("pharmacist-7", client.getAgentFirstRep().getWho().getIdentifier().getValue());
 
         List<Provenance> content = provenancesOf("baclofen-10mg-tablet");
         assertEquals(1, content.size(), "the content was loaded once");
@@ -113,7 +115,7 @@ class ProvenanceTest {
                 Medication.class);
         String target = "&target=" + encode("Medication/" + created.getIdElement().getIdPart());
 
-        assertEquals(1, parse(SERVER.get("/Provenance?agent:identifier=anonymous" + target), Bundle.class)
+        assertEquals(1, parse(SERVER.get("/Provenance?agent:identifier=" + TestTokens.CLIENT_ID + target), Bundle.class)
                 .getEntry().size());
         assertEquals(0, parse(SERVER.get("/Provenance?agent:identifier=someone-else" + target), Bundle.class)
                 .getEntry().size());
@@ -167,7 +169,8 @@ class ProvenanceTest {
         assertEquals(activity, p.getActivity().getCodingFirstRep().getCode());
         assertEquals(new InstantType(recorded).getValue(), p.getRecorded(), "recorded = the version's lastUpdated");
         assertEquals(1, p.getAgent().size());
-        assertEquals("anonymous", p.getAgentFirstRep().getWho().getDisplay());
+        assertEquals(TestTokens.CLIENT_ID, p.getAgentFirstRep().getWho().getDisplay());
+        assertEquals(TestTokens.CLIENT_ID, p.getAgentFirstRep().getWho().getIdentifier().getValue());
         assertEquals(version, all.size(), "one Provenance per version");
     }
 

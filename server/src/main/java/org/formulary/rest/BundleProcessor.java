@@ -116,7 +116,7 @@ final class BundleProcessor {
                 EntryRequest parsed = parse(entry, index, base);
                 responses.add(atEntry(parsed, () -> {
                     if (parsed.resource() != null) {
-                        // Entries of a batch are independent: a reference to another entry's fullUrl resolves to nothing.
+                        // Batch entries are independent: a reference to another entry's fullUrl names nothing.
                         EntryReferences.rewrite(services.ctx(), parsed.resource(), Map.of());
                         store.prepare(parsed.resource());
                     }
