@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 import org.formulary.auth.Authorization;
 import org.formulary.clinical.DrugComparison;
 import org.formulary.clinical.StoredResources;
+import org.formulary.config.DatabaseSettings;
 import org.formulary.config.Settings;
 import org.formulary.content.ContentLoader;
 import org.formulary.export.BulkExportService;
@@ -181,7 +182,10 @@ public final class FormularyServer implements AutoCloseable {
         if (types.contains("ActivityDefinition")) {
             plainProviders.add(new ApplyOperation(stored));
         }
-        ReadCache readCache = new ReadCache();
+        // An H2 file database is held by this process alone; PostgreSQL may have other server nodes writing to it.
+        ReadCache readCache = settings.database().vendor() == DatabaseSettings.Vendor.H2
+                ? ReadCache.forSingleWriter()
+                : ReadCache.forSharedDatabase();
         store.addListener(readCache);
         FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, store, readCache, providers, plainProviders,
                 settings.limits());

@@ -18,9 +18,11 @@ import org.formulary.store.WriteListener;
  * <p>A version never changes, so a body is never stale; the bodies of replaced versions, no longer asked for, are
  * the first to go when the bodies exceed {@value #MAX_BYTES} bytes (least recently used first). The current
  * versions are updated by every write of this server ({@link WriteListener}, after the commit) and a version only
- * ever replaces an older one, so a read that raced with a write cannot bring an old version back. Writes of other
- * server nodes on the same database are seen within {@link #VERSION_TTL}, when a known current version is looked
- * up in the database again. Thread-safe.
+ * ever replaces an older one, so a read that raced with a write cannot bring an old version back. They are kept
+ * only when this server is the database's only writer ({@link #forSingleWriter()}, an H2 file database, which one
+ * process holds): with a database that other server nodes write to ({@link #forSharedDatabase()}, PostgreSQL) the
+ * current version is looked up on every read, so a write through one node is read through any other at once.
+ * Known versions are also looked up again after {@link #VERSION_TTL}. Thread-safe.
  */
 public final class ReadCache implements WriteListener {
 
@@ -45,9 +47,27 @@ public final class ReadCache implements WriteListener {
             .maximumSize(1_000_000)
             .expireAfterWrite(VERSION_TTL)
             .build();
+    private final boolean remembersVersions;
+
+    private ReadCache(boolean remembersVersions) {
+        this.remembersVersions = remembersVersions;
+    }
+
+    /** For a server that is its database's only writer: current versions are remembered. */
+    public static ReadCache forSingleWriter() {
+        return new ReadCache(true);
+    }
+
+    /** For a database that other server nodes write to: current versions are looked up on every read. */
+    public static ReadCache forSharedDatabase() {
+        return new ReadCache(false);
+    }
 
     /** The current version of {@code type/id}; if unknown or older than {@link #VERSION_TTL}, from {@code lookup}. */
     Optional<VersionStamp> currentVersion(String type, String id, Supplier<Optional<VersionStamp>> lookup) {
+        if (!remembersVersions) {
+            return lookup.get();
+        }
         Id key = new Id(type, id);
         VersionStamp known = versions.getIfPresent(key);
         if (known != null) {
@@ -71,6 +91,9 @@ public final class ReadCache implements WriteListener {
 
     @Override
     public void committed(WriteEvent event) {
+        if (!remembersVersions) {
+            return;
+        }
         StoredResource version = event.version();
         learn(new Id(event.type(), event.id()),
                 new VersionStamp(version.versionId(), version.lastUpdated(), version.deleted()));
