@@ -24,6 +24,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * match creates, one match is returned or updated, several answer 412, and concurrent conditional creates of one
  * identifier store exactly one resource.
  */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class ConditionalWriteTest {
 
     @RegisterExtension

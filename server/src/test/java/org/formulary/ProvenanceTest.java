@@ -20,6 +20,7 @@ import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Provenance;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * lastUpdated, agent = the caller, activity = CREATE/UPDATE/DELETE); a rejected write stores none; clients read and
  * search Provenance but cannot write it.
  */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class ProvenanceTest {
 
     @RegisterExtension

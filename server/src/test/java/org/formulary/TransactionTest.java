@@ -21,6 +21,7 @@ import org.hl7.fhir.r4.model.MedicationKnowledge;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * entry and stores nothing, not even a Provenance); a batch runs each entry on its own. Both answer with the
  * spec's response Bundle.
  */
+@Tag(FormularyServerExtension.ALSO_ON_POSTGRESQL)
 class TransactionTest {
 
     @RegisterExtension

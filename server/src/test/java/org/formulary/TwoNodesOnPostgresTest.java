@@ -205,7 +205,11 @@ class TwoNodesOnPostgresTest {
             try (Connection c = DriverManager.getConnection(dbUrl); Statement s = c.createStatement()) {
                 assertEquals(List.of("0.1", "1", "2", "4"), column(s,
                         "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"));
-                assertEquals(List.of(Integer.toString(files)), column(s, "SELECT COUNT(*) FROM resource_version"));
+                assertEquals(List.of(Integer.toString(files)), column(s,
+                        "SELECT COUNT(*) FROM resource_version WHERE res_type <> 'Provenance'"), "one version per file");
+                assertEquals(List.of(Integer.toString(files)), column(s,
+                        "SELECT COUNT(*) FROM resource_version WHERE res_type = 'Provenance'"),
+                        "and the Provenance of each, stored once");
             }
         } finally {
             for (FormularyServer server : started) {
