@@ -12,6 +12,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -61,7 +65,11 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
     /** Builders made by {@link #anonymousRequest(String)}: {@link #send} adds no token to them. */
     private final Set<HttpRequest.Builder> anonymous = Collections.synchronizedSet(
             Collections.newSetFromMap(new WeakHashMap<>()));
+    private static final String H2_MEMORY = "jdbc:h2:mem:";
+
     private final Supplier<String> database;
+    /** Whether this extension made its database (and so shuts an in-memory one down), not {@link #anotherNode()}. */
+    private final boolean ownsDatabase;
     private FormularyServer server;
     private String dbUrl;
     private Path exportDir;
@@ -78,19 +86,20 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
     public FormularyServerExtension(Map<String, String> env) {
         this(env, "postgresql".equals(System.getProperty(DATABASE_PROPERTY))
                 ? PostgresDatabases::create
-                : () -> "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+                : () -> H2_MEMORY + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", true);
     }
 
-    private FormularyServerExtension(Map<String, String> env, Supplier<String> database) {
+    private FormularyServerExtension(Map<String, String> env, Supplier<String> database, boolean ownsDatabase) {
         Map<String, String> all = new HashMap<>(TestTokens.environment());
         all.putAll(env);
         this.env = Map.copyOf(all);
         this.database = database;
+        this.ownsDatabase = ownsDatabase;
     }
 
     /** A server on its own new PostgreSQL database (see {@link PostgresDatabases}). */
     public static FormularyServerExtension onPostgres() {
-        return new FormularyServerExtension(Map.of(), PostgresDatabases::create);
+        return new FormularyServerExtension(Map.of(), PostgresDatabases::create, true);
     }
 
     /**
@@ -103,7 +112,7 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
                 throw new IllegalStateException("anotherNode(): the first node has not started; order the fields");
             }
             return dbUrl;
-        });
+        }, false);
     }
 
     @Override
@@ -125,11 +134,18 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
     }
 
     @Override
-    public void afterAll(ExtensionContext context) throws IOException {
+    public void afterAll(ExtensionContext context) throws IOException, SQLException {
         if (server != null) {
             server.close();
         }
         deleteRecursively(exportDir);
+        // An in-memory H2 database (DB_CLOSE_DELAY=-1) lives until it is shut down: without this, every test class
+        // of the JVM would keep its whole database in the heap. Another node on it closes first (reverse order).
+        if (ownsDatabase && dbUrl != null && dbUrl.startsWith(H2_MEMORY)) {
+            try (Connection c = DriverManager.getConnection(dbUrl, "sa", ""); Statement st = c.createStatement()) {
+                st.execute("SHUTDOWN");
+            }
+        }
     }
 
     /** Deletes {@code dir} and everything under it, if it exists. */
