@@ -42,11 +42,9 @@ final class FhirGateServlet extends HttpServlet {
             return;
         }
         HttpServletResponse http = (HttpServletResponse) response;
-        http.setStatus(503);
         http.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
-        http.setContentType("application/fhir+json;charset=utf-8");
-        http.getWriter().write(HttpErrors.operationOutcomeJson(ctx, 503, "The server is starting (loading the"
-                + " formulary content and warming the validator); try again in " + RETRY_AFTER_SECONDS + " seconds"));
+        HttpErrors.writeOutcome(http, ctx, 503, "The server is starting (loading the formulary content and warming"
+                + " the validator); try again in " + RETRY_AFTER_SECONDS + " seconds");
     }
 
     @Override

@@ -40,10 +40,8 @@ final class HealthServlet extends HttpServlet {
                         + "\"}");
             }
         } else {
-            response.setStatus(404);
-            response.setContentType("application/fhir+json;charset=utf-8");
-            response.getWriter().write(HttpErrors.operationOutcomeJson(ctx, 404, "No health endpoint at "
-                    + request.getRequestURI() + "; there are /health/live and /health/ready"));
+            HttpErrors.writeOutcome(response, ctx, 404, "No health endpoint at " + request.getRequestURI()
+                    + "; there are /health/live and /health/ready");
         }
     }
 

@@ -3,6 +3,8 @@ package org.formulary.http;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
 /** HTTP errors HAPI has no exception for, and the OperationOutcome JSON for errors outside HAPI. */
@@ -34,6 +36,14 @@ final class HttpErrors {
     /** A client error with {@code status}, for statuses HAPI has no exception for. */
     static BaseServerResponseException status(int status, String message) {
         return new BaseServerResponseException(status, message) {};
+    }
+
+    /** Answers a servlet request with {@code status} and an OperationOutcome (JSON) holding {@code message}. */
+    static void writeOutcome(HttpServletResponse response, FhirContext ctx, int status, String message)
+            throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/fhir+json;charset=utf-8");
+        response.getWriter().write(operationOutcomeJson(ctx, status, message));
     }
 
     /** An OperationOutcome with one error issue, encoded as JSON. */

@@ -124,10 +124,8 @@ public final class JettyLauncher {
 
         @Override
         protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-            response.setStatus(404);
-            response.setContentType("application/fhir+json;charset=utf-8");
-            response.getWriter().write(HttpErrors.operationOutcomeJson(ctx, 404, "No FHIR endpoint at "
-                    + request.getRequestURI() + "; the FHIR base is /fhir"));
+            HttpErrors.writeOutcome(response, ctx, 404, "No FHIR endpoint at " + request.getRequestURI()
+                    + "; the FHIR base is /fhir");
         }
     }
 

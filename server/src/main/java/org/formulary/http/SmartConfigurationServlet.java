@@ -32,18 +32,14 @@ final class SmartConfigurationServlet extends HttpServlet {
         response.setHeader("Access-Control-Allow-Origin", "*");
         Optional<String> document = this.document;
         if (document == null) {
-            response.setStatus(503);
-            response.setHeader("Retry-After", "5");
-            response.setContentType("application/fhir+json;charset=utf-8");
-            response.getWriter().write(HttpErrors.operationOutcomeJson(ctx, 503, "The server is starting: its"
-                    + " authorization is not configured yet"));
+            response.setHeader("Retry-After", Integer.toString(FhirGateServlet.RETRY_AFTER_SECONDS));
+            HttpErrors.writeOutcome(response, ctx, 503, "The server is starting: its authorization is not configured"
+                    + " yet");
             return;
         }
         if (document.isEmpty()) {
-            response.setStatus(404);
-            response.setContentType("application/fhir+json;charset=utf-8");
-            response.getWriter().write(HttpErrors.operationOutcomeJson(ctx, 404, "Authorization is off"
-                    + " (FORMULARY_AUTH=off): this server asks for no token, so it has no SMART configuration"));
+            HttpErrors.writeOutcome(response, ctx, 404, "Authorization is off (FORMULARY_AUTH=off): this server asks"
+                    + " for no token, so it has no SMART configuration");
             return;
         }
         response.setStatus(200);

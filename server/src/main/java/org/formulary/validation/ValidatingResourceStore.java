@@ -8,6 +8,7 @@ import ca.uhn.fhir.validation.ValidationResult;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -294,7 +295,7 @@ public final class ValidatingResourceStore implements ResourceStore {
     private void requireValid(IBaseResource resource) {
         // Profiles may require meta.lastUpdated (Da Vinci's do); the store sets the real value when it writes.
         if (resource.getMeta().getLastUpdated() == null) {
-            resource.getMeta().setLastUpdated(new java.util.Date());
+            resource.getMeta().setLastUpdated(new Date());
         }
         ValidationResult result = validateForWrite(resource);
         if (ProfileValidator.hasErrors(result)) {
