@@ -7,7 +7,6 @@ import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.ValidationOptions;
 import ca.uhn.fhir.validation.ValidationResult;
 import java.util.Collection;
-import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Medication;
 
@@ -20,9 +19,7 @@ public final class ProfileValidator {
     private final FhirValidator validator;
 
     public ProfileValidator(FhirContext ctx, IValidationSupport chain) {
-        FhirInstanceValidator module = new FhirInstanceValidator(chain);
-        module.setErrorForUnknownProfiles(true);
-        module.setAnyExtensionsAllowed(false);
+        PooledInstanceValidator module = new PooledInstanceValidator(chain);
         validator = ctx.newValidator();
         validator.setValidateAgainstStandardSchema(false);
         validator.setValidateAgainstStandardSchematron(false);
