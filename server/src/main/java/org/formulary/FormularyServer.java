@@ -2,7 +2,6 @@ package org.formulary;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.StrictErrorHandler;
-import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import java.util.ArrayList;
 import java.util.List;
@@ -187,16 +186,15 @@ public final class FormularyServer implements AutoCloseable {
                 ? ReadCache.forSingleWriter()
                 : ReadCache.forSharedDatabase();
         store.addListener(readCache);
-        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, store, readCache, providers, plainProviders,
-                settings.limits());
         int port = http.port();
         String baseUrl = settings.baseUrlFor(port);
+        FormularyRestfulServer servlet = new FormularyRestfulServer(ctx, store, readCache, baseUrl, providers,
+                plainProviders, settings.limits());
         // Configured with the bound port (the tokens' default audience is the base URL) before serving.
         Authorization authorization = Authorization.configure(settings.auth(), baseUrl);
         servlet.registerInterceptor(authorization.interceptor());
         servlet.setServerConformanceProvider(new CapabilityStatementProvider(servlet, registry,
                 ValidationChain.packageSupport(ctx, conformance), conformance, authorization));
-        servlet.setServerAddressStrategy(new HardcodedServerAddressStrategy(baseUrl));
         http.serve(servlet, authorization.smartConfiguration());
         int resumed = exports.resumeUnfinished();
         phases.lap("fhir");

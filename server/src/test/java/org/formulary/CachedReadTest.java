@@ -82,6 +82,54 @@ class CachedReadTest {
     }
 
     @Test
+    void anonymousJsonReadsAnsweredInFrontOfHapiEqualHapisAnswer() throws Exception {
+        for (String path : List.of("/MedicationKnowledge/tizanidine-4mg-tablet", "/Medication/diazepam-5mg-tablet",
+                "/Medication/diazepam-5mg-tablet/_history/1")) {
+            HttpResponse<String> hapi = SERVER.get(path + "?_summary=false");
+            assertEquals(200, hapi.statusCode(), path);
+            for (int attempt = 1; attempt <= 3; attempt++) { // the first fills the cache through HAPI
+                for (String accept : new String[] {null, "application/fhir+json", "*/*"}) {
+                    HttpRequest.Builder request = SERVER.anonymousRequest(path);
+                    if (accept != null) {
+                        request.header("Accept", accept);
+                    }
+                    HttpResponse<String> cached = SERVER.send(request.GET());
+                    String what = path + " with Accept " + accept + ", read " + attempt;
+                    assertEquals(hapi.body(), cached.body(), what);
+                    assertEquals(headers(hapi), headers(cached), what);
+                }
+            }
+        }
+        String path = "/Medication/diazepam-5mg-tablet";
+        HttpResponse<String> hapiNotModified = conditional(path, "W/\"1\"");
+        HttpResponse<String> notModified =
+                SERVER.send(SERVER.anonymousRequest(path).header("If-None-Match", "W/\"1\"").GET());
+        assertEquals(304, notModified.statusCode());
+        assertEquals(headers(hapiNotModified), headers(notModified));
+        assertEquals(200, SERVER.send(SERVER.anonymousRequest(path).header("If-None-Match", "W/\"0\"").GET())
+                .statusCode());
+    }
+
+    @Test
+    void corsOtherFormatsAndDeletionsStillReachTheServlet() throws Exception {
+        Medication medication = TestData.markedMedication("cached-anonymous", "cached-anonymous");
+        String path = "/Medication/cached-anonymous";
+        assertEquals(201, put(path, medication).statusCode());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(200, SERVER.send(SERVER.anonymousRequest(path).GET()).statusCode());
+        }
+        HttpResponse<String> cors =
+                SERVER.send(SERVER.anonymousRequest(path).header("Origin", "https://app.example").GET());
+        assertEquals("https://app.example", cors.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+        HttpResponse<String> xml =
+                SERVER.send(SERVER.anonymousRequest(path).header("Accept", "application/fhir+xml").GET());
+        assertTrue(xml.body().startsWith("<Medication"), xml.body());
+        assertEquals(200, SERVER.send(SERVER.request(path).DELETE()).statusCode());
+        assertEquals(410, SERVER.send(SERVER.anonymousRequest(path).GET()).statusCode());
+        assertEquals(200, SERVER.send(SERVER.anonymousRequest(path + "/_history/1").GET()).statusCode());
+    }
+
+    @Test
     void unknownAndInvalidIdsKeepTheirErrors() throws Exception {
         assertEquals(404, SERVER.get("/Medication/no-such-drug").statusCode());
         assertEquals(404, SERVER.get("/Medication/baclofen-10mg-tablet/_history/99").statusCode());

@@ -10,11 +10,9 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ParameterUtil;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.RestfulServerUtils;
-import ca.uhn.fhir.util.DateUtils;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Date;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -41,13 +39,13 @@ public final class CachedReadInterceptor {
     private final RestfulServer server;
     private final FhirContext ctx;
     private final ResourceStore store;
-    private final ReadCache cache;
+    private final ReadAnswers answers;
 
-    public CachedReadInterceptor(RestfulServer server, FhirContext ctx, ResourceStore store, ReadCache cache) {
+    CachedReadInterceptor(RestfulServer server, FhirContext ctx, ResourceStore store, ReadAnswers answers) {
         this.server = server;
         this.ctx = ctx;
         this.store = store;
-        this.cache = cache;
+        this.answers = answers;
     }
 
     /** Answers a read or vread it can answer (returning false: HAPI stops there); true lets HAPI handle it. */
@@ -68,14 +66,15 @@ public final class CachedReadInterceptor {
             }
             version = parsed.getAsLong();
         } else {
-            Optional<VersionStamp> stamp =
-                    cache.currentVersion(type, id.getIdPart(), () -> store.currentStamp(type, id.getIdPart()));
-            if (stamp.isEmpty() || stamp.get().deleted()) {
+            Optional<VersionStamp> stamp = answers.current(type, id.getIdPart());
+            if (stamp.isEmpty()) {
                 return true;
             }
             version = stamp.get().versionId();
-            if (notModified(request, version, stamp.get().lastUpdated().toEpochMilli())) {
-                sendNotModified(response, version);
+            if (ReadAnswers.notModified(request.getHeader(Constants.HEADER_IF_NONE_MATCH),
+                    request.getHeader(Constants.HEADER_IF_MODIFIED_SINCE), stamp.get())) {
+                response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
+                answers.notModifiedHeaders(version, response::setHeader);
                 return false;
             }
         }
@@ -84,11 +83,15 @@ public final class CachedReadInterceptor {
         String contentType = encoding == null ? Constants.CT_FHIR_JSON_NEW : encoding.getResourceContentType();
         boolean pretty = RestfulServerUtils.prettyPrintResponse(server, request);
         ReadCache.Key key = new ReadCache.Key(type, id.getIdPart(), version, contentType, pretty);
-        Optional<ReadCache.Body> body = cache.body(key, () -> serialize(request, type, id.getIdPart(), version));
+        Optional<ReadCache.Body> body =
+                answers.cache().body(key, () -> serialize(request, type, id.getIdPart(), version));
         if (body.isEmpty()) {
             return true;
         }
-        send(request, response, key, body.get(), vread);
+        response.setStatus(HttpServletResponse.SC_OK);
+        answers.okHeaders(key, body.get(), vread, response::setHeader);
+        response.setContentLength(body.get().bytes().length);
+        response.getOutputStream().write(body.get().bytes());
         return false;
     }
 
@@ -113,50 +116,13 @@ public final class CachedReadInterceptor {
                 || request.getHeader(Constants.HEADER_IF_MODIFIED_SINCE) != null;
     }
 
-    /**
-     * Whether the client's copy is current: {@code If-None-Match} names the current version (in any ETag form), or,
-     * without {@code If-None-Match}, the resource is not newer than {@code If-Modified-Since}.
-     */
-    private static boolean notModified(RequestDetails request, long version, long lastUpdated) {
-        String ifNoneMatch = request.getHeader(Constants.HEADER_IF_NONE_MATCH);
-        if (ifNoneMatch != null) {
-            return Long.toString(version).equals(ParameterUtil.parseETagValue(ifNoneMatch));
-        }
-        return ConditionalReadInterceptor.notModifiedSince(request.getHeader(Constants.HEADER_IF_MODIFIED_SINCE),
-                lastUpdated);
-    }
-
-    /** 304 without a body, with the validators and Cache-Control a 200 would carry (RFC 9110 15.4.5). */
-    private void sendNotModified(HttpServletResponse response, long version) {
-        response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
-        server.addHeadersToResponse(response);
-        response.setHeader(Constants.HEADER_CACHE_CONTROL, ConditionalReadInterceptor.REVALIDATE);
-        response.setHeader(Constants.HEADER_ETAG, "W/\"" + version + "\"");
-    }
-
     private Optional<ReadCache.Body> serialize(RequestDetails request, String type, String id, long version) {
         Optional<StoredResource> stored = store.vread(type, id, version).filter(s -> !s.deleted());
         return stored.map(s -> {
             IBaseResource resource = ctx.newJsonParser().parseResource(s.json());
             String text = RestfulServerUtils.getNewParser(ctx, ctx.getVersion().getVersion(), request)
                     .encodeResourceToString(resource);
-            return new ReadCache.Body(text.getBytes(StandardCharsets.UTF_8), s.lastUpdated().toEpochMilli());
+            return ReadCache.Body.of(text.getBytes(StandardCharsets.UTF_8), s.lastUpdated().toEpochMilli());
         });
-    }
-
-    private void send(RequestDetails request, HttpServletResponse response, ReadCache.Key key, ReadCache.Body body,
-            boolean vread) throws IOException {
-        response.setStatus(HttpServletResponse.SC_OK);
-        server.addHeadersToResponse(response);
-        response.setHeader(Constants.HEADER_CACHE_CONTROL,
-                vread ? ConditionalReadInterceptor.IMMUTABLE : ConditionalReadInterceptor.REVALIDATE);
-        response.setHeader(Constants.HEADER_ETAG, "W/\"" + key.versionId() + "\"");
-        response.setHeader(Constants.HEADER_CONTENT_LOCATION, request.getFhirServerBase() + "/" + key.type() + "/"
-                + key.id() + "/" + Constants.PARAM_HISTORY + "/" + key.versionId());
-        response.setHeader(Constants.HEADER_LAST_MODIFIED, DateUtils.formatDate(new Date(body.lastUpdated())));
-        response.setContentType(key.contentType());
-        response.setCharacterEncoding(Constants.CHARSET_NAME_UTF8);
-        response.setContentLength(body.bytes().length);
-        response.getOutputStream().write(body.bytes());
     }
 }

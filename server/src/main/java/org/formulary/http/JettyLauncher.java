@@ -43,6 +43,7 @@ public final class JettyLauncher {
     private final ServerConnector connector;
     private final FhirGateServlet fhirGate;
     private final SmartConfigurationServlet smartConfiguration;
+    private final CachedReadHandler cachedReads;
     private final Readiness readiness = new Readiness();
 
     /**
@@ -74,7 +75,8 @@ public final class JettyLauncher {
         context.setErrorHandler(new JsonErrorHandler(ctx));
         server.setErrorHandler(new JsonErrorHandler(ctx));
         // Counts in-flight requests so that a stop waits for them, and answers 503 to requests after it began.
-        server.setHandler(new GracefulHandler(context));
+        cachedReads = new CachedReadHandler(context, Settings.FHIR_PATH);
+        server.setHandler(new GracefulHandler(cachedReads));
         server.setStopTimeout(stopTimeout.toMillis());
     }
 
@@ -86,11 +88,15 @@ public final class JettyLauncher {
 
     /**
      * Serves FHIR requests with {@code fhirServlet} and {@code smartConfiguration} (the SMART configuration JSON, or
-     * empty when authorization is off) from now on, and reports ready.
+     * empty when authorization is off) from now on, and reports ready. A {@link FormularyRestfulServer}'s cached
+     * reads are also answered in front of the servlets ({@link CachedReadHandler}).
      */
     public void serve(HttpServlet fhirServlet, Optional<String> smartConfiguration) throws Exception {
         this.smartConfiguration.publish(smartConfiguration);
         fhirGate.open(fhirServlet);
+        if (fhirServlet instanceof FormularyRestfulServer formulary) {
+            cachedReads.open(formulary.readAnswers());
+        }
         readiness.markReady();
     }
 

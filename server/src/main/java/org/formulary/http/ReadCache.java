@@ -1,8 +1,9 @@
 package org.formulary.http;
 
+import ca.uhn.fhir.util.DateUtils;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import java.time.Duration;
+import java.util.Date;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.formulary.store.StoredResource;
@@ -22,12 +23,11 @@ import org.formulary.store.WriteListener;
  * only when this server is the database's only writer ({@link #forSingleWriter()}, an H2 file database, which one
  * process holds): with a database that other server nodes write to ({@link #forSharedDatabase()}, PostgreSQL) the
  * current version is looked up on every read, so a write through one node is read through any other at once.
- * Known versions are also looked up again after {@link #VERSION_TTL}. Thread-safe.
+ * Thread-safe.
  */
 public final class ReadCache implements WriteListener {
 
     static final long MAX_BYTES = 64L * 1024 * 1024;
-    static final Duration VERSION_TTL = Duration.ofSeconds(1);
 
     /** One resource. */
     record Id(String type, String id) {}
@@ -35,8 +35,14 @@ public final class ReadCache implements WriteListener {
     /** One version's body in one output variant. */
     record Key(String type, String id, long versionId, String contentType, boolean pretty) {}
 
-    /** A response body and the lastUpdated (epoch ms) of the version it holds. */
-    record Body(byte[] bytes, long lastUpdated) {}
+    /** A response body and the {@code Last-Modified} value of the version it holds. */
+    record Body(byte[] bytes, String lastModified) {
+
+        /** The body {@code bytes} of a version last updated at {@code lastUpdated} (epoch ms). */
+        static Body of(byte[] bytes, long lastUpdated) {
+            return new Body(bytes, DateUtils.formatDate(new Date(lastUpdated)));
+        }
+    }
 
     private final Cache<Key, Body> bodies = Caffeine.newBuilder()
             .maximumWeight(MAX_BYTES)
@@ -45,7 +51,6 @@ public final class ReadCache implements WriteListener {
 
     private final Cache<Id, VersionStamp> versions = Caffeine.newBuilder()
             .maximumSize(1_000_000)
-            .expireAfterWrite(VERSION_TTL)
             .build();
     private final boolean remembersVersions;
 
@@ -63,7 +68,7 @@ public final class ReadCache implements WriteListener {
         return new ReadCache(false);
     }
 
-    /** The current version of {@code type/id}; if unknown or older than {@link #VERSION_TTL}, from {@code lookup}. */
+    /** The current version of {@code type/id}; if unknown, from {@code lookup}. */
     Optional<VersionStamp> currentVersion(String type, String id, Supplier<Optional<VersionStamp>> lookup) {
         if (!remembersVersions) {
             return lookup.get();
@@ -76,6 +81,11 @@ public final class ReadCache implements WriteListener {
         Optional<VersionStamp> found = lookup.get();
         found.ifPresent(stamp -> learn(key, stamp));
         return found;
+    }
+
+    /** The body of {@code key}, if it is kept. */
+    Optional<Body> cachedBody(Key key) {
+        return Optional.ofNullable(bodies.getIfPresent(key));
     }
 
     /** The body of {@code key}; if absent, computed by {@code body} and kept unless that is empty. */
