@@ -11,7 +11,8 @@ import java.io.IOException;
 /**
  * Stands at the FHIR base from the moment HTTP starts. Until the FHIR servlet is {@linkplain #open opened}
  * (content loaded, validator warm) every request gets 503 with {@code Retry-After} and an OperationOutcome;
- * afterwards every request goes to the FHIR servlet. Thread-safe: opening publishes the servlet to all request
+ * afterwards every request goes to the FHIR servlet, with a writer that sends text in large pieces
+ * ({@link BufferedWriterResponse}). Thread-safe: opening publishes the servlet to all request
  * threads.
  */
 final class FhirGateServlet extends HttpServlet {
@@ -38,7 +39,9 @@ final class FhirGateServlet extends HttpServlet {
     public void service(ServletRequest request, ServletResponse response) throws ServletException, IOException {
         HttpServlet servlet = fhir;
         if (servlet != null) {
-            servlet.service(request, response);
+            BufferedWriterResponse buffered = new BufferedWriterResponse((HttpServletResponse) response);
+            servlet.service(request, buffered);
+            buffered.finish();
             return;
         }
         HttpServletResponse http = (HttpServletResponse) response;
