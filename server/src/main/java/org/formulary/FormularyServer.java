@@ -13,6 +13,7 @@ import org.formulary.clinical.DrugComparison;
 import org.formulary.clinical.StoredResources;
 import org.formulary.config.DatabaseSettings;
 import org.formulary.config.Settings;
+import org.formulary.content.ContentLoadLog;
 import org.formulary.content.ContentLoader;
 import org.formulary.export.BulkExportService;
 import org.formulary.export.ExportOperations;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The formulary server: settings, then HTTP (health endpoints; the FHIR base answers 503 until ready), then the
- * conformance package and the validation chain (warmed), then the database, then the Subscription notifier
+ * conformance package and the validation chain (warming up in the background), then the database, then the Subscription notifier
  * (listening to the write path), then the formulary content through the validating write path, then the FHIR
  * servlet, and ready. One FhirContext for all.
  */
@@ -78,9 +79,9 @@ public final class FormularyServer implements AutoCloseable {
     }
 
     /**
-     * Starts a server with {@code settings}; it is ready (content loaded, validator warm) when this returns. HTTP
-     * starts first, so {@code /health/live} answers at once while {@code /health/ready} and the FHIR base answer 503
-     * until the rest is loaded.
+     * Starts a server with {@code settings}; it is ready (content loaded and valid) when this returns, while the
+     * validator may still be warming up (validations wait for it). HTTP starts first, so {@code /health/live}
+     * answers at once while {@code /health/ready} and the FHIR base answer 503 until the rest is loaded.
      */
     public static FormularyServer start(Settings settings) throws Exception {
         Phases phases = new Phases();
@@ -109,8 +110,10 @@ public final class FormularyServer implements AutoCloseable {
         ConformancePackage conformance = ConformancePackage.load(ctx, settings.conformanceDir());
         SearchParamRegistry registry = SearchParamRegistry.build(ctx, conformance.searchParameters());
         ProfileValidator validator = new ProfileValidator(ctx, ValidationChain.build(ctx, conformance));
-        validator.warmUp();
-        phases.lap("validator");
+        long warmUpStart = System.nanoTime();
+        validator.warmUpInBackground().thenRun(() -> LOG.info("Validator warm in {} ms (R4 core definitions and"
+                + " profile snapshots loaded)", (System.nanoTime() - warmUpStart) / 1_000_000));
+        phases.lap("conformance");
 
         DataSource dataSource = Database.open(settings.database());
         phases.lap("database");
@@ -144,8 +147,8 @@ public final class FormularyServer implements AutoCloseable {
             ConformancePackage conformance, SearchParamRegistry registry, ProfileValidator validator,
             DataSource dataSource, Phases phases, ValidatingResourceStore store, QueryParser parser,
             SubscriptionNotifier notifier) throws Exception {
-        ContentLoader.Report report = new ContentLoader(ctx, store.as(WriteProvenance.CONTENT_LOADER))
-                .load(settings.contentDir());
+        ContentLoader.Report report = new ContentLoader(ctx, store.as(WriteProvenance.CONTENT_LOADER),
+                new ContentLoadLog(dataSource)).load(settings.contentDir(), settings.conformanceDir());
         phases.lap("content");
 
         FormularyServices services = new FormularyServices(ctx, store, parser, validator, settings.defaultPageSize());
@@ -200,11 +203,12 @@ public final class FormularyServer implements AutoCloseable {
         phases.lap("fhir");
 
         Settings.Limits limits = settings.limits();
-        LOG.info("Formulary server ready at {} in {} ms ({}): {} resources loaded and validated ({} new, {} updated,"
-                        + " {} unchanged); serving {}; export files in {} ({} unfinished export jobs resumed); limits:"
+        LOG.info("Formulary server ready at {} in {} ms ({}): {} content resources loaded, {} of them validated (the"
+                        + " others unchanged since the last validated load) ({} new, {} updated, {} unchanged);"
+                        + " serving {}; export files in {} ({} unfinished export jobs resumed); limits:"
                         + " body {} bytes, request timeout {} ms, {} HTTP threads, {} database connections",
-                baseUrl, phases.totalMillis(), phases, report.files(), report.created(), report.updated(),
-                report.unchanged(), types, settings.exportDir().toAbsolutePath().normalize(), resumed,
+                baseUrl, phases.totalMillis(), phases, report.files(), report.validated(), report.created(),
+                report.updated(), report.unchanged(), types, settings.exportDir().toAbsolutePath().normalize(), resumed,
                 limits.maxBodyBytes(), limits.requestTimeout().toMillis(), limits.httpThreads(),
                 settings.database().poolSize());
         return new FormularyServer(http, notifier, exports, dataSource, port, baseUrl, report);

@@ -79,6 +79,7 @@ class ContentLoadTest {
             ContentLoader.Report report = first.loaded();
             assertEquals(files.size(), report.files());
             assertEquals(files.size(), report.created(), "a fresh database gets every resource as new");
+            assertEquals(files.size(), report.validated(), "every resource is validated on the first start");
             assertEquals(0, report.updated());
             assertEquals(0, report.unchanged());
         }
@@ -89,6 +90,7 @@ class ContentLoadTest {
             assertEquals(0, report.created(), "nothing is new on the second start");
             assertEquals(0, report.updated(), "nothing changed on the second start");
             assertEquals(files.size(), report.unchanged());
+            assertEquals(0, report.validated(), "the same content, package and server: validated on the first start");
             for (ContentFile file : files) {
                 Resource stored = read(second, file.type(), file.id());
                 assertEquals("1", stored.getMeta().getVersionId(), file.type() + "/" + file.id());
@@ -127,6 +129,7 @@ class ContentLoadTest {
             assertEquals(0, report.created());
             assertEquals(1, report.updated(), "exactly the changed file is a new version");
             assertEquals(files.size() - 1, report.unchanged());
+            assertEquals(files.size(), report.validated(), "changed content: every file is validated again");
 
             Medication current = (Medication) read(second, changed.type(), changed.id());
             assertEquals("2", current.getMeta().getVersionId());
@@ -149,6 +152,33 @@ class ContentLoadTest {
             assertEquals(0, third.loaded().updated(), "the changed file, loaded again, is now unchanged");
             assertEquals(files.size(), third.loaded().unchanged());
             assertEquals("2", read(third, changed.type(), changed.id()).getMeta().getVersionId());
+        }
+    }
+
+    @Test
+    void aContentResourceAClientChangedIsValidatedAndRestoredFromItsFile() throws Exception {
+        Path content = copyOfRepositoryContent();
+        List<ContentFile> files = contentFiles(content);
+        Settings settings = settings(memoryDatabase(), content);
+        String path = "/Medication/baclofen-10mg-tablet";
+        String fileText;
+        try (FormularyServer first = FormularyServer.start(settings)) {
+            Medication medication = (Medication) read(first, "Medication", "baclofen-10mg-tablet");
+            fileText = medication.getCode().getText();
+            medication.getCode().setText("Changed by a client " + UUID.randomUUID());
+            HttpResponse<String> updated = send(first, request(first, path).header("Content-Type", FHIR_JSON)
+                    .PUT(HttpRequest.BodyPublishers.ofString(CTX.newJsonParser().encodeResourceToString(medication))));
+            assertEquals(200, updated.statusCode(), updated.body());
+        }
+
+        try (FormularyServer second = FormularyServer.start(settings)) {
+            ContentLoader.Report report = second.loaded();
+            assertEquals(1, report.validated(), "only the resource written since the last load is validated");
+            assertEquals(1, report.updated(), "its file's content is stored again");
+            assertEquals(files.size() - 1, report.unchanged());
+            Medication current = (Medication) read(second, "Medication", "baclofen-10mg-tablet");
+            assertEquals("3", current.getMeta().getVersionId());
+            assertEquals(fileText, current.getCode().getText());
         }
     }
 
@@ -239,10 +269,12 @@ class ContentLoadTest {
     }
 
     private static Settings settings(String dbUrl, Path content) {
-        return Settings.fromEnvironment(Map.of(
+        Map<String, String> env = new HashMap<>(TestTokens.environment());
+        env.putAll(Map.of(
                 "FORMULARY_PORT", "0",
                 "FORMULARY_DB_URL", dbUrl,
                 "FORMULARY_RESOURCES_DIR", content.toAbsolutePath().toString()));
+        return Settings.fromEnvironment(env);
     }
 
     /** A copy of the repository's {@code resources/} folder in the temp dir. */

@@ -51,7 +51,7 @@ class CrashRecoveryTest {
     /** Writes acknowledged in a cycle before the kill, so that it falls in the middle of a storm. */
     private static final int ACKNOWLEDGED_BEFORE_KILL = 40;
     private static final Pattern CLEAN_RESTART =
-            Pattern.compile("resources loaded and validated \\(0 new, 0 updated, \\d+ unchanged\\)");
+            Pattern.compile("content resources loaded, \\d+ of them validated .*\\(0 new, 0 updated, \\d+ unchanged\\)");
     private static final Pattern LOCATION_VERSION = Pattern.compile("/Medication/([^/]+)/_history/(\\d+)$");
 
     @TempDir

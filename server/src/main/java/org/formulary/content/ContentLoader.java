@@ -4,11 +4,19 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import org.formulary.store.ResourceStore;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.formulary.store.VersionStamp;
 import org.formulary.store.WriteOutcome;
+import org.formulary.validation.ValidatingResourceStore;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
@@ -16,48 +24,65 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  * Loads the formulary content ({@code resources/}) at startup through the same validating write path clients use.
  * Each file holds one resource with a fixed id; loading is idempotent: a file whose content equals the stored
  * current version creates no version, a changed file creates one. A file that fails validation stops the startup.
+ *
+ * <p>Validation runs on every core. When the {@link ContentFingerprint} of the content, the conformance package and
+ * the server equals that of the last successful load ({@link ContentLoadLog}), a resource whose current version was
+ * written by or before that load is known valid and unchanged and is not validated again; any other (new, or
+ * written since by a client) goes through the write path as usual.
  */
 public final class ContentLoader {
 
     /**
      * What a load did.
      *
-     * @param files how many resource files were read and validated
+     * @param files how many resource files were read
+     * @param validated how many of them were validated (the others were unchanged since the last load)
      * @param created how many resources were new
      * @param updated how many got a new version
      * @param unchanged how many were already stored as they are
      * @param types the resource types the content holds
      */
-    public record Report(int files, int created, int updated, int unchanged, Set<String> types) {}
+    public record Report(int files, int validated, int created, int updated, int unchanged, Set<String> types) {}
+
+    /** One content file, parsed. */
+    private record Item(ResourceFolder.Entry entry, IBaseResource resource, String type, String id) {}
 
     private final FhirContext ctx;
-    private final ResourceStore store;
+    private final ValidatingResourceStore store;
+    private final ContentLoadLog log;
 
-    public ContentLoader(FhirContext ctx, ResourceStore store) {
+    public ContentLoader(FhirContext ctx, ValidatingResourceStore store, ContentLoadLog log) {
         this.ctx = ctx;
         this.store = store;
+        this.log = log;
     }
 
-    /** Loads every {@code *.json} file of {@code dir}, or of the content carried in the jar. */
-    public Report load(Optional<Path> dir) {
-        int files = 0;
+    /**
+     * Loads every {@code *.json} file of {@code contentDir}, or of the content carried in the jar, validated
+     * against the conformance package of {@code conformanceDir} (or the jar's).
+     */
+    public Report load(Optional<Path> contentDir, Optional<Path> conformanceDir) {
+        List<ResourceFolder.Entry> entries = ResourceFolder.read(contentDir, "content");
+        String fingerprint = ContentFingerprint.of(ResourceFolder.read(conformanceDir, "conformance"), entries);
+        Optional<Instant> validSince = log.last().filter(last -> last.fingerprint().equals(fingerprint))
+                .map(ContentLoadLog.Load::loadedAt);
+        List<Item> items = new ArrayList<>();
+        Set<String> types = new TreeSet<>();
+        int unchanged = 0;
+        for (ResourceFolder.Entry entry : entries) {
+            Item item = parse(entry);
+            types.add(item.type());
+            if (validSince.isPresent() && unchangedSince(item, validSince.get())) {
+                unchanged++;
+            } else {
+                items.add(item);
+            }
+        }
+        prepareAll(items);
         int created = 0;
         int updated = 0;
-        int unchanged = 0;
-        Set<String> types = new TreeSet<>();
-        for (ResourceFolder.Entry entry : ResourceFolder.read(dir, "content")) {
-            IBaseResource resource = parse(entry);
-            String type = ctx.getResourceType(resource);
-            String id = resource.getIdElement().getIdPart();
-            types.add(type);
-            WriteOutcome outcome;
-            try {
-                outcome = store.update(type, id, resource, null);
-            } catch (UnprocessableEntityException e) {
-                throw new IllegalStateException("Content file " + entry.name() + " (" + type + "/" + id
-                        + ") is not valid: " + describe(e), e);
-            }
-            files++;
+        for (Item item : items) {
+            WriteOutcome outcome = store.inTransaction(w -> w.update(item.type(), item.id(), item.resource(), null));
             if (!outcome.changed()) {
                 unchanged++;
             } else if (outcome.created()) {
@@ -66,10 +91,47 @@ public final class ContentLoader {
                 updated++;
             }
         }
-        return new Report(files, created, updated, unchanged, Set.copyOf(types));
+        log.record(new ContentLoadLog.Load(fingerprint, Instant.now()));
+        return new Report(entries.size(), items.size(), created, updated, unchanged, Set.copyOf(types));
     }
 
-    private IBaseResource parse(ResourceFolder.Entry entry) {
+    private boolean unchangedSince(Item item, Instant loadedAt) {
+        Optional<VersionStamp> current = store.currentStamp(item.type(), item.id());
+        return current.isPresent() && !current.get().deleted() && !current.get().lastUpdated().isAfter(loadedAt);
+    }
+
+    /** Validates (and completes) every item on every core; the first invalid file, in file order, stops the load. */
+    private void prepareAll(List<Item> items) {
+        ExecutorService workers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+        try {
+            List<Future<?>> prepared = new ArrayList<>();
+            for (Item item : items) {
+                prepared.add(workers.submit(() -> store.prepare(item.resource())));
+            }
+            for (int i = 0; i < items.size(); i++) {
+                await(prepared.get(i), items.get(i));
+            }
+        } finally {
+            workers.shutdownNow();
+        }
+    }
+
+    private void await(Future<?> preparation, Item item) {
+        try {
+            preparation.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while validating the content", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnprocessableEntityException invalid) {
+                throw new IllegalStateException("Content file " + item.entry().name() + " (" + item.type() + "/"
+                        + item.id() + ") is not valid: " + describe(invalid), invalid);
+            }
+            throw new IllegalStateException("Could not validate content file " + item.entry().name(), e.getCause());
+        }
+    }
+
+    private Item parse(ResourceFolder.Entry entry) {
         IBaseResource resource;
         try {
             resource = ctx.newJsonParser().parseResource(entry.text());
@@ -80,7 +142,7 @@ public final class ContentLoader {
         if (resource.getIdElement().getIdPart() == null) {
             throw new IllegalStateException("Content file " + entry.name() + " has no id");
         }
-        return resource;
+        return new Item(entry, resource, ctx.getResourceType(resource), resource.getIdElement().getIdPart());
     }
 
     private String describe(UnprocessableEntityException e) {
