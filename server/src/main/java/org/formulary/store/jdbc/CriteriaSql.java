@@ -1,27 +1,76 @@
 package org.formulary.store.jdbc;
 
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
+import java.util.LinkedHashSet;
 import java.util.List;
 import org.formulary.search.Criterion;
 import org.formulary.search.SearchValue;
 import org.formulary.search.Text;
 
 /**
- * Translates search criteria into SQL conditions on the current-resource alias {@code c}, using EXISTS
- * sub-queries on the index tables only (stored JSON is never read). All values are bound as arguments.
- * Stateless, thread-safe.
+ * Translates search criteria into SQL on the index tables only (stored JSON is never read). All values are bound as
+ * arguments. Stateless, thread-safe.
+ *
+ * <p>The current rows a search reads are found through an index, not by reading every resource of the type: the
+ * first criterion that an index answers on its own (a positive one: no {@code :not}, {@code :missing} or chain)
+ * becomes a derived table of the matching ids that drives the query, joined to {@code resource_current} by its
+ * key; the other criteria are conditions on each of those rows, probed through the per-resource indexes. The
+ * index rows are those of current, non-deleted versions only, so the ids of the driving criterion are exactly the
+ * resources that meet it.
  */
 final class CriteriaSql {
 
     private CriteriaSql() {}
 
-    /** The AND of all criteria on the current-resource alias {@code c}, starting with " AND ", or empty. */
-    static SqlFragment where(List<Criterion> criteria) {
+    /**
+     * {@code " FROM ... WHERE ..."}: the current, non-deleted resources of {@code type} that meet all criteria, as
+     * alias {@code c} of {@code resource_current}; conditions may be appended with {@code " AND ..."}.
+     */
+    static SqlFragment currentMatches(String type, List<Criterion> criteria) {
+        int driver = driver(criteria);
         SqlFragment sql = new SqlFragment();
-        for (Criterion criterion : criteria) {
-            sql.append(" AND ").append(condition(criterion, "c", 0));
+        if (driver < 0) {
+            sql.append(" FROM resource_current c WHERE c.res_type = ? AND c.deleted = FALSE", type);
+        } else {
+            sql.append(" FROM (").append(matchingIds(type, criteria.get(driver)))
+                    .append(") m JOIN resource_current c ON c.res_type = ? AND c.res_id = m.res_id"
+                            + " WHERE c.deleted = FALSE", type);
+        }
+        for (int i = 0; i < criteria.size(); i++) {
+            if (i != driver) {
+                sql.append(" AND ").append(condition(criteria.get(i), "c", 0));
+            }
         }
         return sql;
+    }
+
+    /** The position of the first criterion that can drive the query, or -1. */
+    private static int driver(List<Criterion> criteria) {
+        for (int i = 0; i < criteria.size(); i++) {
+            Criterion criterion = criteria.get(i);
+            boolean positive = criterion.chain() == null && !"not".equals(criterion.modifier())
+                    && !(criterion.values().get(0) instanceof SearchValue.Missing);
+            if (positive && !criterion.param().equals("_lastUpdated")) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A query of the distinct ids ({@code res_id}) of the current resources of {@code type} that meet a driver. */
+    private static SqlFragment matchingIds(String type, Criterion criterion) {
+        if (criterion.param().equals("_id")) {
+            SqlFragment sql = new SqlFragment().append("SELECT i.res_id FROM (VALUES ");
+            boolean first = true;
+            for (SearchValue value : new LinkedHashSet<>(criterion.values())) {
+                sql.append(first ? "(?)" : ", (?)", ((SearchValue.Token) value).code());
+                first = false;
+            }
+            return sql.append(") i(res_id)");
+        }
+        return new SqlFragment().append("SELECT DISTINCT x.res_id FROM " + table(criterion.type())
+                + " x WHERE x.res_type = ? AND x.param = ? AND ", type, criterion.param())
+                .append(or(criterion, "x.low_value", "x.high_value"));
     }
 
     /** The condition {@code criterion} puts on the resource of alias {@code owner}; {@code depth} names aliases. */

@@ -2,6 +2,7 @@ package org.formulary.store.jdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -9,11 +10,15 @@ import javax.sql.DataSource;
 import org.formulary.store.StoreException;
 import org.formulary.store.StoredResource;
 
-/** Follows reference index rows, forwards for {@code _include} and backwards for {@code _revinclude}. Thread-safe. */
+/**
+ * Follows reference index rows, forwards for {@code _include} and backwards for {@code _revinclude}. The given
+ * resources are a table of values joined to the reference index, so that its key drives the query (H2 uses an
+ * {@code IN} list with an index only on the index's first column). Thread-safe.
+ */
 final class IncludeSql {
 
-    private static final String CURRENT = "SELECT " + JdbcResourceStore.VERSION_COLUMNS
-            + " FROM resource_current c JOIN resource_version v ON v.seq = c.version_seq WHERE c.deleted = FALSE";
+    private static final String CURRENT_BY_KEY = " JOIN resource_current c ON c.res_type = t.res_type"
+            + " AND c.res_id = t.res_id WHERE c.deleted = FALSE";
 
     private IncludeSql() {}
 
@@ -22,14 +27,14 @@ final class IncludeSql {
         if (sourceIds.isEmpty()) {
             return List.of();
         }
-        SqlFragment sql = new SqlFragment().append(CURRENT + " AND EXISTS (SELECT 1 FROM idx_reference x"
-                + " WHERE x.res_type = ? AND x.param = ? AND x.target_type = c.res_type AND x.target_id = c.res_id"
-                + " AND x.res_id IN (", sourceType, param);
-        inList(sql, sourceIds);
-        sql.append(")");
+        SqlFragment sql = new SqlFragment().append("SELECT c.version_seq FROM (SELECT DISTINCT x.target_type AS"
+                + " res_type, x.target_id AS res_id FROM (VALUES ");
+        values(sql, sourceIds);
+        sql.append(") s(id) JOIN idx_reference x ON x.res_type = ? AND x.res_id = s.id AND x.param = ?",
+                sourceType, param);
         targetType.ifPresent(t -> sql.append(" AND x.target_type = ?", t));
-        sql.append(") ORDER BY c.res_type, c.res_id FETCH FIRST " + limit + " ROWS ONLY");
-        return list(dataSource, sql);
+        sql.append(") t" + CURRENT_BY_KEY + " ORDER BY c.res_type, c.res_id FETCH FIRST " + limit + " ROWS ONLY");
+        return versions(dataSource, sql);
     }
 
     static List<StoredResource> referencing(DataSource dataSource, String type, String param,
@@ -37,31 +42,33 @@ final class IncludeSql {
         if (targets.isEmpty()) {
             return List.of();
         }
-        SqlFragment sql = new SqlFragment().append(CURRENT + " AND c.res_type = ? AND EXISTS (SELECT 1 FROM"
-                + " idx_reference x WHERE x.res_type = c.res_type AND x.res_id = c.res_id AND x.param = ? AND (",
-                type, param);
+        SqlFragment sql = new SqlFragment().append("SELECT c.version_seq FROM (SELECT DISTINCT x.res_type,"
+                + " x.res_id FROM (VALUES ");
         boolean first = true;
         for (String target : targets) {
             int slash = target.indexOf('/');
-            sql.append(first ? "" : " OR ").append("(x.target_type = ? AND x.target_id = ?)",
-                    target.substring(0, slash), target.substring(slash + 1));
+            sql.append(first ? "(?, ?)" : ", (?, ?)", target.substring(0, slash), target.substring(slash + 1));
             first = false;
         }
-        sql.append(")) ORDER BY c.res_id FETCH FIRST " + limit + " ROWS ONLY");
-        return list(dataSource, sql);
+        sql.append(") s(target_type, target_id) JOIN idx_reference x ON x.res_type = ? AND x.param = ?"
+                + " AND x.target_id = s.target_id AND x.target_type = s.target_type) t" + CURRENT_BY_KEY
+                + " ORDER BY c.res_id FETCH FIRST " + limit + " ROWS ONLY", type, param);
+        return versions(dataSource, sql);
     }
 
-    private static void inList(SqlFragment sql, Collection<String> values) {
+    private static void values(SqlFragment sql, Collection<String> values) {
         boolean first = true;
         for (String value : values) {
-            sql.append(first ? "?" : ", ?", value);
+            sql.append(first ? "(?)" : ", (?)", value);
             first = false;
         }
     }
 
-    private static List<StoredResource> list(DataSource dataSource, SqlFragment sql) {
+    private static List<StoredResource> versions(DataSource dataSource, SqlFragment sql) {
         try (Connection c = dataSource.getConnection()) {
-            return SearchSql.list(c, sql, null);
+            List<Long> seqs = new ArrayList<>();
+            SearchSql.query(c, sql, rs -> seqs.add(rs.getLong(1)));
+            return SearchSql.versions(c, seqs);
         } catch (SQLException e) {
             throw new StoreException("Include query failed", e);
         }
