@@ -27,6 +27,7 @@ import org.formulary.provenance.WriteProvenance;
 import org.formulary.rest.ApplyOperation;
 import org.formulary.rest.CompareOperation;
 import org.formulary.rest.FormularyServices;
+import org.formulary.rest.ParsedVersions;
 import org.formulary.rest.ReadOnlyResourceProvider;
 import org.formulary.rest.ResourceProvider;
 import org.formulary.rest.SystemProvider;
@@ -151,7 +152,8 @@ public final class FormularyServer implements AutoCloseable {
                 new ContentLoadLog(dataSource)).load(settings.contentDir(), settings.conformanceDir());
         phases.lap("content");
 
-        FormularyServices services = new FormularyServices(ctx, store, parser, validator, settings.defaultPageSize());
+        FormularyServices services = new FormularyServices(ctx, store, parser, validator, settings.defaultPageSize(),
+                new ParsedVersions(ctx));
         Set<String> types = new TreeSet<>(conformance.profiledTypes());
         types.addAll(report.types());
         // Subscription has no formulary profile (it is validated against base R4) and no content file, but clients

@@ -33,17 +33,19 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  * @param parser parses search parameters
  * @param validator validates for {@code $validate}
  * @param defaultCount page size without {@code _count}
+ * @param versions the stored versions parsed so far
  */
 public record FormularyServices(
         FhirContext ctx,
         ValidatingResourceStore store,
         QueryParser parser,
         ProfileValidator validator,
-        int defaultCount) {
+        int defaultCount,
+        ParsedVersions versions) {
 
-    /** The resource held by a stored version. */
+    /** The resource held by a stored version: a new instance, which the caller may change. */
     public IBaseResource parse(StoredResource stored) {
-        return ctx.newJsonParser().parseResource(stored.json());
+        return versions.resource(stored);
     }
 
     /**
