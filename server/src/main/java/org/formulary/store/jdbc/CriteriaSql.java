@@ -3,6 +3,7 @@ package org.formulary.store.jdbc;
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import org.formulary.search.Criterion;
 import org.formulary.search.SearchValue;
 import org.formulary.search.Text;
@@ -32,8 +33,10 @@ final class CriteriaSql {
         if (driver < 0) {
             sql.append(" FROM resource_current c WHERE c.res_type = ? AND c.deleted = FALSE", type);
         } else {
+            // LEFT JOIN: H2 keeps the order of an outer join, where it would often scan c and probe m for each row
+            // instead; the WHERE makes it an inner join (PostgreSQL plans it as one).
             sql.append(" FROM (").append(matchingIds(type, criteria.get(driver)))
-                    .append(") m JOIN resource_current c ON c.res_type = ? AND c.res_id = m.res_id"
+                    .append(") m LEFT JOIN resource_current c ON c.res_type = ? AND c.res_id = m.res_id"
                             + " WHERE c.deleted = FALSE", type);
         }
         for (int i = 0; i < criteria.size(); i++) {
@@ -184,7 +187,15 @@ final class CriteriaSql {
         } else if ("contains".equals(modifier)) {
             sql.append("x.value_normalized LIKE ? ESCAPE '\\'", "%" + like(Text.normalize(value)) + "%");
         } else {
-            sql.append("x.value_normalized LIKE ? ESCAPE '\\'", like(Text.normalize(value)) + "%");
+            String start = Text.normalize(value);
+            String pattern = like(start) + "%";
+            Optional<String> prefix = Text.prefix(start).filter(p -> start.length() >= Text.PREFIX_LENGTH);
+            if (prefix.isPresent()) {
+                // the indexed first characters find the candidates, LIKE decides
+                sql.append("(x.value_prefix = ? AND x.value_normalized LIKE ? ESCAPE '\\')", prefix.get(), pattern);
+            } else {
+                sql.append("x.value_normalized LIKE ? ESCAPE '\\'", pattern);
+            }
         }
     }
 

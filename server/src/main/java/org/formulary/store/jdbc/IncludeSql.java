@@ -27,14 +27,20 @@ final class IncludeSql {
         if (sourceIds.isEmpty()) {
             return List.of();
         }
+        return versions(dataSource, referencedByQuery(sourceType, sourceIds, param, targetType, limit));
+    }
+
+    /** The query of {@link #referencedBy}: the current version numbers of the resources referenced. */
+    static SqlFragment referencedByQuery(String sourceType, Collection<String> sourceIds, String param,
+            Optional<String> targetType, int limit) {
         SqlFragment sql = new SqlFragment().append("SELECT c.version_seq FROM (SELECT DISTINCT x.target_type AS"
                 + " res_type, x.target_id AS res_id FROM (VALUES ");
         values(sql, sourceIds);
         sql.append(") s(id) JOIN idx_reference x ON x.res_type = ? AND x.res_id = s.id AND x.param = ?",
                 sourceType, param);
         targetType.ifPresent(t -> sql.append(" AND x.target_type = ?", t));
-        sql.append(") t" + CURRENT_BY_KEY + " ORDER BY c.res_type, c.res_id FETCH FIRST " + limit + " ROWS ONLY");
-        return versions(dataSource, sql);
+        return sql.append(") t" + CURRENT_BY_KEY + " ORDER BY c.res_type, c.res_id FETCH FIRST " + limit
+                + " ROWS ONLY");
     }
 
     static List<StoredResource> referencing(DataSource dataSource, String type, String param,

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
 import org.formulary.search.IndexRows;
+import org.formulary.search.Text;
 
 /** Replaces the search-index rows of one resource inside the caller's transaction. Stateless, thread-safe. */
 final class IndexWriter {
@@ -34,11 +35,13 @@ final class IndexWriter {
                     ps.setString(5, t.code());
                     ps.setString(6, t.display());
                 });
-        batch(c, "INSERT INTO idx_string (res_type, res_id, param, value_normalized, value_exact) VALUES (?,?,?,?,?)",
+        batch(c, "INSERT INTO idx_string (res_type, res_id, param, value_normalized, value_exact, value_prefix)"
+                        + " VALUES (?,?,?,?,?,?)",
                 type, id, rows.strings, (ps, s) -> {
                     ps.setString(3, s.param());
                     ps.setString(4, s.normalized());
                     ps.setString(5, s.exact());
+                    ps.setString(6, Text.prefix(s.normalized()).orElse(null));
                 });
         batch(c, "INSERT INTO idx_reference (res_type, res_id, param, target_type, target_id, target_url)"
                         + " VALUES (?,?,?,?,?,?)",
