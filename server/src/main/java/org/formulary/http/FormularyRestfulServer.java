@@ -48,6 +48,7 @@ public final class FormularyRestfulServer extends RestfulServer {
         registerInterceptor(new SearchTotalInterceptor());
         registerInterceptor(new ConditionalReadInterceptor());
         registerInterceptor(new CachedReadInterceptor(this, ctx, store, readAnswers));
+        registerInterceptor(new BundleSplicingInterceptor(this, ctx, readCache));
         registerInterceptor(new CorsInterceptor(corsConfiguration()));
     }
 
