@@ -62,7 +62,7 @@ public final class BulkExportService implements AutoCloseable {
         this.jobs = new ExportJobRepository(dataSource);
         this.folder = new ExportFolder(exportDir);
         ExportLines lines = new ExportLines(ctx);
-        this.runner = new ExportRunner(jobs, folder, new TypeExport(store, folder, jobs, lines),
+        this.runner = new ExportRunner(store, jobs, folder, new TypeExport(store, folder, jobs, lines),
                 new ReferenceExport(store, ctx, folder, jobs, lines, servedTypes), lines);
         this.executor = Executors.newFixedThreadPool(THREADS, threads());
     }

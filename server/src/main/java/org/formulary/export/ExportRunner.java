@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.formulary.store.ResourceStore;
+import org.formulary.store.StoreException;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.slf4j.Logger;
@@ -20,23 +22,25 @@ import org.slf4j.LoggerFactory;
 final class ExportRunner {
 
     /**
-     * How long after its transaction time a job waits before reading, so that writes stamped before that instant
-     * have committed (a write transaction stamps its time just before it inserts and commits).
+     * How many times a job tries to seal the store up to its transaction time: each try waits for the write in
+     * progress, at most the database's lock timeout.
      */
-    static final long SETTLE_MILLIS = 200;
+    static final int SEAL_ATTEMPTS = 5;
     static final String REQUEST_NOTES = "errors-request.ndjson";
     static final String FAILURE = "errors-failure.ndjson";
 
     private static final Logger LOG = LoggerFactory.getLogger(ExportRunner.class);
 
+    private final ResourceStore store;
     private final ExportJobRepository jobs;
     private final ExportFolder folder;
     private final TypeExport typeExport;
     private final ReferenceExport referenceExport;
     private final ExportLines lines;
 
-    ExportRunner(ExportJobRepository jobs, ExportFolder folder, TypeExport typeExport, ReferenceExport referenceExport,
-            ExportLines lines) {
+    ExportRunner(ResourceStore store, ExportJobRepository jobs, ExportFolder folder, TypeExport typeExport,
+            ReferenceExport referenceExport, ExportLines lines) {
+        this.store = store;
         this.jobs = jobs;
         this.folder = folder;
         this.typeExport = typeExport;
@@ -53,7 +57,7 @@ final class ExportRunner {
                 return;
             }
             ExportJob job = found.get();
-            settle(job);
+            seal(job);
             long start = System.nanoTime();
             control.progress("started");
             writeNotes(job);
@@ -127,14 +131,20 @@ final class ExportRunner {
         }
     }
 
-    private static void settle(ExportJob job) {
-        long wait = job.transactionTime().toEpochMilli() + SETTLE_MILLIS - System.currentTimeMillis();
-        if (wait > 0) {
+    /**
+     * Before its first read, a job waits for the writes stamped up to its transaction time to commit and keeps
+     * later writes out of it, so that every run of it reads the same resources.
+     */
+    private void seal(ExportJob job) {
+        for (int attempt = 1; ; attempt++) {
             try {
-                Thread.sleep(wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new JobControl.Stopped(false);
+                store.sealUpTo(job.transactionTime());
+                return;
+            } catch (StoreException e) {
+                if (attempt == SEAL_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.warn("Export job {} waits longer for a write in progress: {}", job.id(), e.getMessage());
             }
         }
     }

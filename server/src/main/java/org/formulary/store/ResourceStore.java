@@ -66,4 +66,12 @@ public interface ResourceStore extends ResourceWriter {
 
     /** The version of {@code type/id} that was current at {@code asOf} (possibly a deletion), if it existed then. */
     Optional<StoredResource> readAsOf(String type, String id, Instant asOf);
+
+    /**
+     * Makes the past up to {@code asOf} final: waits until every write stamped at or before that instant has
+     * committed, and makes every write from now on stamp a later lastUpdated, on every node sharing the database.
+     * Afterwards {@link #forEachAsOf} and {@link #readAsOf} at {@code asOf} give the same result each time. Waits
+     * only for a write in progress, if any.
+     */
+    void sealUpTo(Instant asOf);
 }

@@ -292,6 +292,11 @@ public final class ValidatingResourceStore implements ResourceStore {
         return delegate.readAsOf(type, id, asOf);
     }
 
+    @Override
+    public void sealUpTo(Instant asOf) {
+        delegate.sealUpTo(asOf);
+    }
+
     private void requireValid(IBaseResource resource) {
         // Profiles may require meta.lastUpdated (Da Vinci's do); the store sets the real value when it writes.
         if (resource.getMeta().getLastUpdated() == null) {

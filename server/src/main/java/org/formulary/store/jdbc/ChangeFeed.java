@@ -16,10 +16,26 @@ final class ChangeFeed {
 
     /** Locks the feed for this transaction and returns the lastUpdated (epoch ms) the write may use. */
     static long lock(Connection c) throws SQLException {
+        return Math.max(System.currentTimeMillis(), lockNewest(c));
+    }
+
+    /**
+     * Waits for the write holding the feed, if any, to commit, and makes every later write stamp a lastUpdated after
+     * {@code asOf} (epoch ms), whatever the clock of the node it runs on says: a write stamps at least the newest
+     * lastUpdated handed out, which this records as {@code asOf + 1} unless it is later already.
+     */
+    static void sealUpTo(Connection c, long asOf) throws SQLException {
+        if (lockNewest(c) <= asOf) {
+            advance(c, asOf + 1);
+        }
+    }
+
+    /** Locks the feed for this transaction and returns the newest lastUpdated handed out (epoch ms). */
+    private static long lockNewest(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT last_updated FROM change_feed WHERE id = 1 FOR UPDATE");
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
-            return Math.max(System.currentTimeMillis(), rs.getLong(1));
+            return rs.getLong(1);
         }
     }
 

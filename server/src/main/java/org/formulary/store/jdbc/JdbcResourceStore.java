@@ -132,6 +132,18 @@ public final class JdbcResourceStore implements ResourceStore {
         return snapshotSql.read(type, id, asOf);
     }
 
+    @Override
+    public void sealUpTo(Instant asOf) {
+        try {
+            Transactions.run(dataSource, c -> {
+                ChangeFeed.sealUpTo(c, asOf.toEpochMilli());
+                return null;
+            });
+        } catch (SQLException e) {
+            throw new StoreException("Could not seal the change feed up to " + asOf, e);
+        }
+    }
+
     private Optional<StoredResource> queryOne(String sql, Object... args) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
