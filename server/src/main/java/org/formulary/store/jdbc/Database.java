@@ -13,7 +13,7 @@ import org.formulary.config.DatabaseSettings;
  * ({@code db/migration}); PostgreSQL first gets what it lacks to read them ({@code db/vendor/postgresql}).
  * Several server nodes may open one PostgreSQL database at once: Flyway serialises their migrations with a lock.
  * An H2 file database is opened so that every acknowledged commit survives the process being killed (see
- * {@link H2Url}).
+ * {@link H2Url}); the H2 engine gets its JVM-wide settings first (see {@link H2Runtime}).
  */
 public final class Database {
 
@@ -28,6 +28,9 @@ public final class Database {
      * reached.
      */
     public static DataSource open(DatabaseSettings settings) {
+        if (settings.vendor() == DatabaseSettings.Vendor.H2) {
+            H2Runtime.configure();
+        }
         HikariConfig config = new HikariConfig();
         config.setPoolName("formulary-db");
         config.setJdbcUrl(
