@@ -6,3 +6,6 @@ CREATE TABLE content_load (
     fingerprint  VARCHAR(64)  NOT NULL,             -- SHA-256, hex
     loaded_at    BIGINT       NOT NULL              -- epoch milliseconds, UTC
 );
+-- The one row exists from the start (no load yet: an empty fingerprint), so that a load only ever updates it, also
+-- when two nodes start together.
+INSERT INTO content_load (id, fingerprint, loaded_at) VALUES (1, '', 0);

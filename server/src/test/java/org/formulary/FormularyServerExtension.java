@@ -137,6 +137,9 @@ public final class FormularyServerExtension implements BeforeAllCallback, AfterA
     public void afterAll(ExtensionContext context) throws IOException, SQLException {
         if (server != null) {
             server.close();
+            // The extension lives in a static field of its test class until the JVM ends: let the stopped server
+            // (validator, caches) be collected.
+            server = null;
         }
         deleteRecursively(exportDir);
         // An in-memory H2 database (DB_CLOSE_DELAY=-1) lives until it is shut down: without this, every test class

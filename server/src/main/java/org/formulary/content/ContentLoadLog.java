@@ -29,7 +29,8 @@ public final class ContentLoadLog {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT fingerprint, loaded_at FROM content_load WHERE id = 1");
                 ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(new Load(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2))))
+            return rs.next() && !rs.getString(1).isEmpty()
+                    ? Optional.of(new Load(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2))))
                     : Optional.empty();
         } catch (SQLException e) {
             throw new StoreException("Could not read the content load log", e);
@@ -38,21 +39,12 @@ public final class ContentLoadLog {
 
     /** Records {@code load} as the last successful load. */
     public void record(Load load) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement delete = c.prepareStatement("DELETE FROM content_load WHERE id = 1");
-                    PreparedStatement insert = c.prepareStatement(
-                            "INSERT INTO content_load (id, fingerprint, loaded_at) VALUES (1, ?, ?)")) {
-                delete.executeUpdate();
-                insert.setString(1, load.fingerprint());
-                insert.setLong(2, load.loadedAt().toEpochMilli());
-                insert.executeUpdate();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE content_load SET fingerprint = ?, loaded_at = ? WHERE id = 1")) {
+            ps.setString(1, load.fingerprint());
+            ps.setLong(2, load.loadedAt().toEpochMilli());
+            if (ps.executeUpdate() != 1) {
+                throw new StoreException("The content load log has no row: migration V7 did not run", null);
             }
         } catch (SQLException e) {
             throw new StoreException("Could not record the content load", e);
