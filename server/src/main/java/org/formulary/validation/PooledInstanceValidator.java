@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.common.hapi.validation.validator.WorkerContextValidationSupportAdapter;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -28,14 +29,19 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
  * HAPI's instance validator module with one change: the core {@link InstanceValidator}s are built once and reused.
  * HAPI 8.8.1 builds a new one for every validation, and each construction re-reads the OID registry of the core
  * library (JFR: about half the CPU of a validated write). Each {@code InstanceValidator} is used by one thread at a
- * time: a validation takes one from the pool (or builds one if all are busy) and gives it back, so the pool holds
- * at most as many as validations ever ran at once. The settings are those of {@link FhirInstanceValidator} as this
+ * time: a validation takes one from the pool (or builds one if none is idle) and gives it back. At most
+ * {@link #MAX_CONCURRENT} validations run at once (validation is CPU-bound: more would only hold more validators in
+ * memory), the others wait their turn, so the pool never holds more validators than that. The settings are those of {@link FhirInstanceValidator} as this
  * server configures it: unknown profiles and extensions are errors, resource ids optional. Only resources (not raw
  * text) are validated, in JSON. Thread-safe.
  */
 final class PooledInstanceValidator extends FhirInstanceValidator {
 
+    /** Validations that may run at once: twice the cores, at least 4. */
+    static final int MAX_CONCURRENT = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
     private final ConcurrentLinkedQueue<InstanceValidator> idle = new ConcurrentLinkedQueue<>();
+    private final Semaphore turns = new Semaphore(MAX_CONCURRENT, true);
 
     PooledInstanceValidator(IValidationSupport chain) {
         super(chain);
@@ -46,14 +52,19 @@ final class PooledInstanceValidator extends FhirInstanceValidator {
     @Override
     protected List<ValidationMessage> validate(IValidationContext<?> context) {
         WorkerContextValidationSupportAdapter worker = provideWorkerContext();
-        InstanceValidator validator = idle.poll();
-        if (validator == null) {
-            validator = build(worker);
-        }
+        turns.acquireUninterruptibly();
         try {
-            return validate(validator, worker, context);
+            InstanceValidator validator = idle.poll();
+            if (validator == null) {
+                validator = build(worker);
+            }
+            try {
+                return validate(validator, worker, context);
+            } finally {
+                idle.offer(validator);
+            }
         } finally {
-            idle.offer(validator);
+            turns.release();
         }
     }
 
