@@ -31,7 +31,10 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
  * library (JFR: about half the CPU of a validated write). Each {@code InstanceValidator} is used by one thread at a
  * time: a validation takes one from the pool (or builds one if none is idle) and gives it back. At most
  * {@link #MAX_CONCURRENT} validations run at once (validation is CPU-bound: more would only hold more validators in
- * memory), the others wait their turn, so the pool never holds more validators than that. The settings are those of {@link FhirInstanceValidator} as this
+ * memory), the others wait their turn, so the pool never holds more validators than that. A validator keeps what
+ * it learnt from every resource it validated (its executed-constraint cache holds their element trees: 6 GB after
+ * 50,000 validations), so each is used for {@value #USES} validations and then dropped for a new one: that bounds
+ * the memory, and rebuilding costs a {@value #USES}th of what building one per validation did. The settings are those of {@link FhirInstanceValidator} as this
  * server configures it: unknown profiles and extensions are errors, resource ids optional. Only resources (not raw
  * text) are validated, in JSON. Thread-safe.
  */
@@ -40,7 +43,13 @@ final class PooledInstanceValidator extends FhirInstanceValidator {
     /** Validations that may run at once: twice the cores, at least 4. */
     static final int MAX_CONCURRENT = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
-    private final ConcurrentLinkedQueue<InstanceValidator> idle = new ConcurrentLinkedQueue<>();
+    /** Validations one core validator serves before it is dropped. */
+    static final int USES = 50;
+
+    /** A core validator and how many validations it has served. */
+    private record Pooled(InstanceValidator validator, int uses) {}
+
+    private final ConcurrentLinkedQueue<Pooled> idle = new ConcurrentLinkedQueue<>();
     private final Semaphore turns = new Semaphore(MAX_CONCURRENT, true);
 
     PooledInstanceValidator(IValidationSupport chain) {
@@ -54,14 +63,16 @@ final class PooledInstanceValidator extends FhirInstanceValidator {
         WorkerContextValidationSupportAdapter worker = provideWorkerContext();
         turns.acquireUninterruptibly();
         try {
-            InstanceValidator validator = idle.poll();
-            if (validator == null) {
-                validator = build(worker);
+            Pooled pooled = idle.poll();
+            if (pooled == null) {
+                pooled = new Pooled(build(worker), 0);
             }
             try {
-                return validate(validator, worker, context);
+                return validate(pooled.validator(), worker, context);
             } finally {
-                idle.offer(validator);
+                if (pooled.uses() + 1 < USES) {
+                    idle.offer(new Pooled(pooled.validator(), pooled.uses() + 1));
+                }
             }
         } finally {
             turns.release();
