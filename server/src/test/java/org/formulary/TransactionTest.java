@@ -102,6 +102,38 @@ class TransactionTest {
     }
 
     @Test
+    void transactionValidatedOnEveryCoreNamesTheFirstInvalidEntry() throws Exception {
+        State before = state();
+        Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (int i = 0; i < 12; i++) {
+            Medication medication = TestData.medication("parallel " + i);
+            if (i == 4 || i == 9) {
+                medication.getCode().getCoding().clear();
+                medication.getCode().setText(null);
+            }
+            post(transaction, "urn:uuid:" + UUID.randomUUID(), medication);
+        }
+
+        HttpResponse<String> response = send(transaction);
+
+        assertEquals(422, response.statusCode(), response.body());
+        OperationOutcome oo = parse(response, OperationOutcome.class);
+        assertTrue(oo.getIssueFirstRep().getDiagnostics().startsWith("Bundle.entry[4] (POST Medication)"),
+                response.body());
+        assertEquals(before, state(), "no resource, version or Provenance was stored");
+
+        transaction.getEntry().subList(9, 10).clear();
+        transaction.getEntry().subList(4, 5).clear();
+        response = send(transaction);
+
+        assertEquals(200, response.statusCode(), response.body());
+        List<Bundle.BundleEntryComponent> entries = parse(response, Bundle.class).getEntry();
+        assertEquals(10, entries.size());
+        entries.forEach(entry -> assertEquals("201 Created", entry.getResponse().getStatus()));
+        assertEquals(before.medications() + 10, state().medications());
+    }
+
+    @Test
     void transactionFailingInsideTheUnitOfWorkRollsBackEarlierWrites() throws Exception {
         Medication existing = created(TestData.medication("to be updated"));
         String id = existing.getIdElement().getIdPart();

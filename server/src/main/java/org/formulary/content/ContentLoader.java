@@ -10,10 +10,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.formulary.store.VersionStamp;
 import org.formulary.store.WriteOutcome;
 import org.formulary.validation.ValidatingResourceStore;
@@ -102,33 +98,16 @@ public final class ContentLoader {
 
     /** Validates (and completes) every item on every core; the first invalid file, in file order, stops the load. */
     private void prepareAll(List<Item> items) {
-        ExecutorService workers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
-        try {
-            List<Future<?>> prepared = new ArrayList<>();
-            for (Item item : items) {
-                prepared.add(workers.submit(() -> store.prepare(item.resource())));
-            }
-            for (int i = 0; i < items.size(); i++) {
-                await(prepared.get(i), items.get(i));
-            }
-        } finally {
-            workers.shutdownNow();
-        }
-    }
-
-    private void await(Future<?> preparation, Item item) {
-        try {
-            preparation.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while validating the content", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnprocessableEntityException invalid) {
+        store.prepareEach(items, item -> {
+            try {
+                store.prepare(item.resource());
+            } catch (UnprocessableEntityException invalid) {
                 throw new IllegalStateException("Content file " + item.entry().name() + " (" + item.type() + "/"
                         + item.id() + ") is not valid: " + describe(invalid), invalid);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("Could not validate content file " + item.entry().name(), e);
             }
-            throw new IllegalStateException("Could not validate content file " + item.entry().name(), e.getCause());
-        }
+        });
     }
 
     private Item parse(ResourceFolder.Entry entry) {

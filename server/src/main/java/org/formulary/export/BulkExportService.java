@@ -12,10 +12,9 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.apache.commons.lang3.concurrent.BasicThreadFactory;
 import org.formulary.store.ResourceStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +63,8 @@ public final class BulkExportService implements AutoCloseable {
         ExportLines lines = new ExportLines(ctx);
         this.runner = new ExportRunner(store, jobs, folder, new TypeExport(store, folder, jobs, lines),
                 new ReferenceExport(store, ctx, folder, jobs, lines, servedTypes), lines);
-        this.executor = Executors.newFixedThreadPool(THREADS, threads());
+        this.executor = Executors.newFixedThreadPool(THREADS,
+                BasicThreadFactory.builder().namingPattern("bulk-export-%d").daemon(true).build());
     }
 
     /** Stores a new job for {@code request}, as of now, and queues it. */
@@ -178,14 +178,5 @@ public final class BulkExportService implements AutoCloseable {
             controls.remove(jobId, control);
             LOG.warn("Export job {} not queued: the server is stopping; the next start runs it", jobId);
         }
-    }
-
-    private static ThreadFactory threads() {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new Thread(task, "bulk-export-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

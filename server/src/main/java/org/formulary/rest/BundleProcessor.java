@@ -30,6 +30,8 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  *       status and OperationOutcome in its response entry and the others go on.
  * </ul>
  *
+ * Either way the entries' resources are validated on every core before the first write.
+ *
  * Both answer with the response Bundle, one entry per request entry in request order. Thread-safe.
  */
 final class BundleProcessor {
@@ -65,14 +67,10 @@ final class BundleProcessor {
             }
         }
         ValidatingResourceStore store = services.writer(request);
-        for (EntryRequest entry : entries) {
-            if (entry.resource() != null) {
-                atEntry(entry, () -> {
-                    EntryReferences.rewrite(services.ctx(), entry.resource(), targets);
-                    store.prepare(entry.resource());
-                });
-            }
-        }
+        store.prepareEach(withResource(entries), entry -> atEntry(entry, () -> {
+            EntryReferences.rewrite(services.ctx(), entry.resource(), targets);
+            store.prepare(entry.resource());
+        }));
         boolean representation = representation(request);
         Bundle.BundleEntryComponent[] responses = new Bundle.BundleEntryComponent[entries.size()];
         store.inTransaction(writer -> {
@@ -108,27 +106,46 @@ final class BundleProcessor {
         String base = request.getFhirServerBase();
         boolean representation = representation(request);
         ValidatingResourceStore store = services.writer(request);
-        List<Bundle.BundleEntryComponent> responses = new ArrayList<>();
-        for (int i = 0; i < bundle.getEntry().size(); i++) {
-            Bundle.BundleEntryComponent entry = bundle.getEntry().get(i);
-            int index = i;
+        Bundle.BundleEntryComponent[] responses = new Bundle.BundleEntryComponent[bundle.getEntry().size()];
+        List<EntryRequest> entries = new ArrayList<>();
+        for (int i = 0; i < responses.length; i++) {
             try {
-                EntryRequest parsed = parse(entry, index, base);
-                responses.add(atEntry(parsed, () -> {
-                    if (parsed.resource() != null) {
-                        // Batch entries are independent: a reference to another entry's fullUrl names nothing.
-                        EntryReferences.rewrite(services.ctx(), parsed.resource(), Map.of());
-                        store.prepare(parsed.resource());
-                    }
-                    String newId = UUID.randomUUID().toString();
-                    return store.inTransaction(writer -> executor.execute(writer, parsed,
-                            executor.resolve(writer, parsed, newId), base, representation));
-                }));
+                entries.add(parse(bundle.getEntry().get(i), i, base));
             } catch (BaseServerResponseException e) {
-                responses.add(EntryExecutor.failure(e.getStatusCode(), (OperationOutcome) e.getOperationOutcome()));
+                responses[i] = failure(e);
             }
         }
-        return response(Bundle.BundleType.BATCHRESPONSE, responses);
+        store.prepareEach(withResource(entries), entry -> {
+            try {
+                atEntry(entry, () -> {
+                    // Batch entries are independent: a reference to another entry's fullUrl names nothing.
+                    EntryReferences.rewrite(services.ctx(), entry.resource(), Map.of());
+                    store.prepare(entry.resource());
+                });
+            } catch (BaseServerResponseException e) {
+                responses[entry.index()] = failure(e);
+            }
+        });
+        for (EntryRequest entry : entries) {
+            if (responses[entry.index()] == null) {
+                try {
+                    String newId = UUID.randomUUID().toString();
+                    responses[entry.index()] = atEntry(entry, () -> store.inTransaction(writer -> executor.execute(
+                            writer, entry, executor.resolve(writer, entry, newId), base, representation)));
+                } catch (BaseServerResponseException e) {
+                    responses[entry.index()] = failure(e);
+                }
+            }
+        }
+        return response(Bundle.BundleType.BATCHRESPONSE, List.of(responses));
+    }
+
+    private static List<EntryRequest> withResource(List<EntryRequest> entries) {
+        return entries.stream().filter(entry -> entry.resource() != null).toList();
+    }
+
+    private static Bundle.BundleEntryComponent failure(BaseServerResponseException e) {
+        return EntryExecutor.failure(e.getStatusCode(), (OperationOutcome) e.getOperationOutcome());
     }
 
     private EntryRequest parse(Bundle.BundleEntryComponent entry, int index, String base) {

@@ -8,10 +8,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import org.apache.commons.lang3.concurrent.BasicThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +74,8 @@ final class DeliveryQueues implements AutoCloseable {
         this.retryDelay = retryDelay;
         this.stillActive = stillActive;
         this.onFailure = onFailure;
-        this.executor = new ScheduledThreadPoolExecutor(THREADS, daemonThreads());
+        this.executor = new ScheduledThreadPoolExecutor(THREADS,
+                BasicThreadFactory.builder().namingPattern("subscription-delivery-%d").daemon(true).build());
         executor.setRemoveOnCancelPolicy(true);
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
@@ -119,15 +119,6 @@ final class DeliveryQueues implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             // closing: the notification is dropped
         }
-    }
-
-    private static ThreadFactory daemonThreads() {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new Thread(task, "subscription-delivery-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     /** The ordered queue of one Subscription; the head is the notification being delivered. */

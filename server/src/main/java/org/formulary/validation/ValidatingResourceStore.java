@@ -12,8 +12,15 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.apache.commons.lang3.concurrent.BasicThreadFactory;
 import org.formulary.auth.Caller;
 import org.formulary.narrative.NarrativeGenerator;
 import org.formulary.provenance.WriteProvenance;
@@ -43,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * {@code Provenance} itself is written by the server only: writing one fails with 405. Reads pass straight through.
  *
  * <p>{@link #inTransaction} runs several writes as one unit of work (all commit or none does); {@link #prepare}
- * validates their resources before it, all before anything is stored.
+ * validates their resources before it, all before anything is stored, and {@link #prepareEach} prepares many on
+ * every core.
  *
  * <p>Registered {@link WriteListener}s hear about every write: {@link WriteListener#beforeWrite} first (before the
  * narrative and validation), {@link WriteListener#beforeDelete} before a deletion, and
@@ -63,30 +71,43 @@ public final class ValidatingResourceStore implements ResourceStore {
     private final ConformancePackage conformance;
     private final NarrativeGenerator narratives;
     private final List<WriteListener> listeners;
+    private final ExecutorService preparers;
     private final Caller caller;
 
     /** The write path over {@code delegate}; its writes are recorded as made by {@link Caller#ANONYMOUS}. */
     public ValidatingResourceStore(
             ResourceStore delegate, FhirContext ctx, ProfileValidator validator, ConformancePackage conformance) {
         this(delegate, ctx, validator, conformance, new NarrativeGenerator(ctx), new CopyOnWriteArrayList<>(),
-                Caller.ANONYMOUS);
+                preparingThreads(), Caller.ANONYMOUS);
     }
 
     private ValidatingResourceStore(ResourceStore delegate, FhirContext ctx, ProfileValidator validator,
             ConformancePackage conformance, NarrativeGenerator narratives, List<WriteListener> listeners,
-            Caller caller) {
+            ExecutorService preparers, Caller caller) {
         this.delegate = delegate;
         this.ctx = ctx;
         this.validator = validator;
         this.conformance = conformance;
         this.narratives = narratives;
         this.listeners = listeners;
+        this.preparers = preparers;
         this.caller = caller;
+    }
+
+    /** One thread a core, each ending after 30 s idle: a store that no longer prepares holds no thread. */
+    private static ExecutorService preparingThreads() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        ThreadPoolExecutor threads = new ThreadPoolExecutor(cores, cores, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                BasicThreadFactory.builder().namingPattern("prepare-%d").daemon(true).build());
+        threads.allowCoreThreadTimeOut(true);
+        return threads;
     }
 
     /** This write path, with its writes recorded (Provenance.agent) as made by {@code who}. */
     public ValidatingResourceStore as(Caller who) {
-        return new ValidatingResourceStore(delegate, ctx, validator, conformance, narratives, listeners, who);
+        return new ValidatingResourceStore(delegate, ctx, validator, conformance, narratives, listeners, preparers,
+                who);
     }
 
     /** Adds {@code listener} to the listeners of every later write. */
@@ -119,6 +140,48 @@ public final class ValidatingResourceStore implements ResourceStore {
         narratives.apply(resource);
         requireValid(resource);
         resource.setUserData(PREPARED, Boolean.TRUE);
+    }
+
+    /**
+     * Runs {@code preparation} for each of {@code items} on every core and returns once all have run: the way to
+     * {@link #prepare} many resources (a transaction's, the content's), with whatever each needs around it. If any
+     * fails, the failure of the first failing item in list order is thrown as it was thrown (the items after it
+     * may or may not have been prepared). A single item is prepared on the calling thread. The preparing threads are shared by every
+     * caller of this store (and of the stores {@link #as} returns), so concurrent calls share the cores.
+     */
+    public <T> void prepareEach(List<T> items, Consumer<T> preparation) {
+        if (items.size() == 1) {
+            preparation.accept(items.get(0));
+            return;
+        }
+        List<Future<?>> running = new ArrayList<>(items.size());
+        try {
+            for (T item : items) {
+                running.add(preparers.submit(() -> preparation.accept(item)));
+            }
+            for (Future<?> item : running) {
+                await(item);
+            }
+        } finally {
+            running.forEach(item -> item.cancel(false));
+        }
+    }
+
+    private static void await(Future<?> preparation) {
+        try {
+            preparation.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while preparing resources for storage", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /**
