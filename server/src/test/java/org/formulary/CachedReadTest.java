@@ -6,20 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.zip.GZIPInputStream;
 import org.hl7.fhir.r4.model.Medication;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Reads answered from cached response bytes: byte for byte what HAPI answers itself (a request with another
- * parameter, here {@code _summary=false}, still takes HAPI's path), with the same headers, never stale after a
- * write, and conditional reads answered from the version alone.
+ * Reads answered from cached response bytes: byte for byte what HAPI answers itself (an authenticated request, or
+ * one with another parameter such as {@code _summary=false}, takes HAPI's path), with the same headers, never stale
+ * after a write, and conditional reads answered from the version alone. Anonymous searches answered again from the
+ * kept answer until a write is committed.
  */
 class CachedReadTest {
 
@@ -168,6 +175,65 @@ class CachedReadTest {
     }
 
     @Test
+    void anonymousSearchAnswersAreKeptUntilAWriteIsCommitted() throws Exception {
+        String search = "/Medication?code=" + URLEncoder.encode(TestData.MARKER_SYSTEM + "|" + TestData.marker("kept"),
+                StandardCharsets.UTF_8);
+        HttpResponse<String> first = anonymousGet(search);
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals(0, total(first));
+        HttpResponse<String> again = anonymousGet(search);
+        assertEquals(first.body(), again.body(), "the kept answer, byte for byte (HAPI makes a new Bundle.id)");
+        assertEquals(headers(first), headers(again));
+
+        assertEquals(201, put("/Medication/kept-1", TestData.markedMedication("kept-1", "kept")).statusCode());
+        HttpResponse<String> afterWrite = anonymousGet(search);
+        assertEquals(1, total(afterWrite), "a committed write ends every kept answer: " + afterWrite.body());
+        assertEquals(afterWrite.body(), anonymousGet(search).body());
+
+        HttpClient http = HttpClient.newHttpClient();
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            HttpResponse<byte[]> gzip = http.send(SERVER.anonymousRequest(search).header("Accept-Encoding", "gzip")
+                    .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals("gzip", gzip.headers().firstValue("Content-Encoding").orElse(""), "attempt " + attempt);
+            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gzip.body()))) {
+                JsonNode bundle = new ObjectMapper().readTree(in);
+                assertEquals(1, bundle.get("total").asInt(), "attempt " + attempt);
+            }
+        }
+
+        String lenient = "/Medication?no-such-parameter=1";
+        assertEquals(200, anonymousGet(lenient).statusCode());
+        assertEquals(200, anonymousGet(lenient).statusCode());
+        HttpResponse<String> strict = SERVER.send(SERVER.anonymousRequest(lenient)
+                .header("Prefer", "handling=strict").GET());
+        assertEquals(400, strict.statusCode(), "Prefer is HAPI's to answer: " + strict.body());
+
+        HttpResponse<String> metadata = anonymousGet("/metadata");
+        assertEquals(200, metadata.statusCode());
+        assertEquals(metadata.body(), anonymousGet("/metadata").body());
+        assertEquals(withoutPageIdentity(SERVER.get("/metadata").body()), withoutPageIdentity(metadata.body()));
+    }
+
+    @Test
+    void pathsThatAreNotPlainReadsAnswerAsHapiDoes() throws Exception {
+        String read = "/Medication/diazepam-5mg-tablet";
+        assertEquals(200, SERVER.get(read).statusCode());
+        assertEquals(200, SERVER.get(read + "/_history/1").statusCode());
+        for (String path : List.of(read, read + "/_history/1", read + "/", read + "/_history/", read + "/_history/x1",
+                read + "/_history/1/", read + "/_history/1/x", read + "/_history/1234567890123456789",
+                "/medication/diazepam-5mg-tablet", "/M/diazepam-5mg-tablet", "/MedicationX/diazepam-5mg-tablet",
+                "/Medication/" + "a".repeat(65), "/Medication/diazepam_5mg", "/Medication//diazepam-5mg-tablet")) {
+            HttpResponse<String> hapi = SERVER.get(path);
+            HttpResponse<String> anonymous = SERVER.send(SERVER.anonymousRequest(path).GET());
+            assertEquals(hapi.statusCode(), anonymous.statusCode(), path + ": " + anonymous.body());
+            assertTrue(anonymous.statusCode() < 500, path + ": " + anonymous.body());
+            if (hapi.statusCode() == 200) { // a read, or a history Bundle (with an id and meta of its own)
+                assertEquals(withoutPageIdentity(hapi.body()), withoutPageIdentity(anonymous.body()), path);
+            }
+        }
+    }
+
+    @Test
     void unknownAndInvalidIdsKeepTheirErrors() throws Exception {
         assertEquals(404, SERVER.get("/Medication/no-such-drug").statusCode());
         assertEquals(404, SERVER.get("/Medication/baclofen-10mg-tablet/_history/99").statusCode());
@@ -175,6 +241,14 @@ class CachedReadTest {
         HttpResponse<String> invalid = SERVER.get("/Medication/not_a*valid*id");
         assertEquals(400, invalid.statusCode(), invalid.body());
         assertTrue(invalid.body().contains("OperationOutcome"), invalid.body());
+    }
+
+    private static HttpResponse<String> anonymousGet(String path) throws Exception {
+        return SERVER.send(SERVER.anonymousRequest(path).GET());
+    }
+
+    private static int total(HttpResponse<String> searchset) throws Exception {
+        return new ObjectMapper().readTree(searchset.body()).get("total").asInt();
     }
 
     private static HttpResponse<String> put(String path, Medication medication) throws Exception {

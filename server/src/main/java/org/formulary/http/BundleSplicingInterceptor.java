@@ -122,9 +122,7 @@ public final class BundleSplicingInterceptor {
         }
         ReadCache.Key key = new ReadCache.Key(resource.fhirType(), resource.getIdElement().getIdPart(),
                 Long.parseLong(version), JSON, false);
-        return cache.body(key, () -> Optional.of(ReadCache.Body.of(
-                RestfulServerUtils.getNewParser(ctx, ctx.getVersion().getVersion(), request)
-                        .encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8),
+        return cache.body(key, () -> Optional.of(ReadCache.Body.encode(ctx, request, resource,
                 resource.getMeta().getLastUpdated().getTime()))).map(ReadCache.Body::bytes);
     }
 

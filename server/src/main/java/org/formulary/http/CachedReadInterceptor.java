@@ -12,14 +12,12 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.RestfulServerUtils;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.formulary.store.ResourceStore;
 import org.formulary.store.StoredResource;
 import org.formulary.store.VersionStamp;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 
 /**
@@ -118,11 +116,7 @@ public final class CachedReadInterceptor {
 
     private Optional<ReadCache.Body> serialize(RequestDetails request, String type, String id, long version) {
         Optional<StoredResource> stored = store.vread(type, id, version).filter(s -> !s.deleted());
-        return stored.map(s -> {
-            IBaseResource resource = ctx.newJsonParser().parseResource(s.json());
-            String text = RestfulServerUtils.getNewParser(ctx, ctx.getVersion().getVersion(), request)
-                    .encodeResourceToString(resource);
-            return ReadCache.Body.of(text.getBytes(StandardCharsets.UTF_8), s.lastUpdated().toEpochMilli());
-        });
+        return stored.map(s -> ReadCache.Body.encode(ctx, request, ctx.newJsonParser().parseResource(s.json()),
+                s.lastUpdated().toEpochMilli()));
     }
 }

@@ -16,6 +16,7 @@ final class ReadAnswers {
 
     private final ResourceStore store;
     private final ReadCache cache;
+    private final ResponseCache responses;
     private final String poweredBy;
     private final String base;
 
@@ -26,12 +27,18 @@ final class ReadAnswers {
     ReadAnswers(ResourceStore store, ReadCache cache, String poweredBy, String base) {
         this.store = store;
         this.cache = cache;
+        this.responses = new ResponseCache(cache);
         this.poweredBy = poweredBy;
         this.base = base;
     }
 
     ReadCache cache() {
         return cache;
+    }
+
+    /** The whole answers to other anonymous GETs, kept while the data is unchanged. */
+    ResponseCache responses() {
+        return responses;
     }
 
     /** The current version of {@code type/id}, if it exists and is not deleted. */

@@ -1,15 +1,22 @@
 package org.formulary.http;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.RestfulServerUtils;
 import ca.uhn.fhir.util.DateUtils;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.nio.charset.StandardCharsets;
 import java.util.Date;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.formulary.store.StoredResource;
 import org.formulary.store.VersionStamp;
 import org.formulary.store.WriteEvent;
 import org.formulary.store.WriteListener;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
  * What {@link CachedReadInterceptor} answers reads from, so that a read costs neither a database query nor JSON
@@ -38,9 +45,14 @@ public final class ReadCache implements WriteListener {
     /** A response body and the {@code Last-Modified} value of the version it holds. */
     record Body(byte[] bytes, String lastModified) {
 
-        /** The body {@code bytes} of a version last updated at {@code lastUpdated} (epoch ms). */
-        static Body of(byte[] bytes, long lastUpdated) {
-            return new Body(bytes, DateUtils.formatDate(new Date(lastUpdated)));
+        /**
+         * The body of {@code resource}, a version last updated at {@code lastUpdated} (epoch ms), encoded as
+         * {@code request} asks (format, pretty, _summary, _elements).
+         */
+        static Body encode(FhirContext ctx, RequestDetails request, IBaseResource resource, long lastUpdated) {
+            String text = RestfulServerUtils.getNewParser(ctx, ctx.getVersion().getVersion(), request)
+                    .encodeResourceToString(resource);
+            return new Body(text.getBytes(StandardCharsets.UTF_8), DateUtils.formatDate(new Date(lastUpdated)));
         }
     }
 
@@ -53,6 +65,7 @@ public final class ReadCache implements WriteListener {
             .maximumSize(1_000_000)
             .build();
     private final boolean remembersVersions;
+    private final AtomicLong writes = new AtomicLong();
 
     private ReadCache(boolean remembersVersions) {
         this.remembersVersions = remembersVersions;
@@ -99,11 +112,21 @@ public final class ReadCache implements WriteListener {
         return computed;
     }
 
+    /**
+     * How many writes this server has committed, while it is the database's only writer (empty otherwise: then
+     * nothing derived from stored data may be kept). What was made from the data when this number was {@code n}
+     * still holds while it is {@code n}.
+     */
+    OptionalLong writeCount() {
+        return remembersVersions ? OptionalLong.of(writes.get()) : OptionalLong.empty();
+    }
+
     @Override
     public void committed(WriteEvent event) {
         if (!remembersVersions) {
             return;
         }
+        writes.incrementAndGet();
         StoredResource version = event.version();
         learn(new Id(event.type(), event.id()),
                 new VersionStamp(version.versionId(), version.lastUpdated(), version.deleted()));
