@@ -24,16 +24,29 @@ import org.formulary.store.WriteEvent;
  */
 final class RestHookSender {
 
-    private final HttpClient client;
     private final Duration timeout;
+    /** Built on the first notification: building one loads the TLS trust store, a tenth of a second of startup. */
+    private volatile HttpClient client;
 
     RestHookSender(Duration timeout) {
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(timeout)
-                .build();
+    }
+
+    private HttpClient client() {
+        HttpClient built = client;
+        if (built == null) {
+            synchronized (this) {
+                if (client == null) {
+                    client = HttpClient.newBuilder()
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .connectTimeout(timeout)
+                            .build();
+                }
+                built = client;
+            }
+        }
+        return built;
     }
 
     /**
@@ -46,7 +59,7 @@ final class RestHookSender {
         HttpRequest request = request(notification);
         String what = request.method() + " " + request.uri();
         try {
-            HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = client().send(request, HttpResponse.BodyHandlers.discarding());
             int status = response.statusCode();
             return status >= 200 && status < 300 ? Optional.empty() : Optional.of(what + " answered HTTP " + status);
         } catch (IOException e) {
