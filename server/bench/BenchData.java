@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Basic;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * {@code requests} writes the request lists of the read and search scenarios for {@code COUNT} loaded drugs
  * ({@code requests.lua} format: a path, optionally a TAB and an {@code If-None-Match} value), 1,000 drugs spread
  * over all of them. {@code load} PUTs {@code COUNT} generated drugs (a Medication, a MedicationKnowledge and a Da Vinci
- * FormularyItem each) through the server's validating write path on {@code THREADS} connections. Every drug is coded
+ * FormularyItem each) through the server's validating write path, in transaction Bundles of
+ * {@value #DRUGS_PER_TRANSACTION} drugs, on {@code THREADS} connections. Every drug is coded
  * in the benchmark-only CodeSystem {@value #SYSTEM} (never a real RxNorm, ATC or SNOMED code for a made-up drug);
  * its name combines a real generic name with a strength and a dose form ("Metoprolol 50 MG Oral Tablet").
  *
@@ -63,6 +65,8 @@ public final class BenchData {
     private static final String MECHANISM = "http://example.org/fhir/formulary/CodeSystem/mechanism-class";
     private static final String USDF = "http://hl7.org/fhir/us/davinci-drug-formulary/";
     private static final Logger LOG = LoggerFactory.getLogger("org.formulary.bench.BenchData");
+    /** Drugs (three resources each) per transaction Bundle of {@code load}. */
+    private static final int DRUGS_PER_TRANSACTION = 50;
 
     /** Real generic drug names, as text only: every code of a generated drug is a benchmark code. */
     private static final String[] NAMES = {
@@ -190,13 +194,21 @@ public final class BenchData {
         List<Future<Void>> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             workers.add(pool.submit(() -> {
-                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                    for (Resource resource : List.of(medication(i), knowledge(i), formularyItem(i))) {
-                        put(http, json, base, resource);
-                        written.incrementAndGet();
+                for (int first = next.getAndAdd(DRUGS_PER_TRANSACTION); first < count;
+                        first = next.getAndAdd(DRUGS_PER_TRANSACTION)) {
+                    Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+                    for (int i = first; i < Math.min(count, first + DRUGS_PER_TRANSACTION); i++) {
+                        for (Resource resource : List.of(medication(i), knowledge(i), formularyItem(i))) {
+                            String path = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+                            transaction.addEntry().setFullUrl(base + "/" + path).setResource(resource)
+                                    .getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(path);
+                        }
                     }
-                    if (i > 0 && i % 10_000 == 0) {
-                        LOG.info("LOAD progress drugs={} seconds={}", i, (System.nanoTime() - start) / 1e9);
+                    post(http, json, base, transaction);
+                    int drugs = transaction.getEntry().size() / 3;
+                    long loaded = written.addAndGet(3L * drugs) / 3;
+                    if (loaded / 10_000 != (loaded - drugs) / 10_000) {
+                        LOG.info("LOAD progress drugs={} seconds={}", loaded, (System.nanoTime() - start) / 1e9);
                     }
                 }
                 return null;
@@ -211,17 +223,23 @@ public final class BenchData {
                 written.get() / seconds));
     }
 
-    private static void put(HttpClient http, IParser json, String base, Resource resource)
+    /** POSTs {@code transaction} to {@code base}; fails unless it and every entry succeeded. */
+    private static void post(HttpClient http, IParser json, String base, Bundle transaction)
             throws IOException, InterruptedException {
-        String path = "/" + resource.fhirType() + "/" + resource.getIdElement().getIdPart();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base))
                 .header("Content-Type", "application/fhir+json")
-                .PUT(HttpRequest.BodyPublishers.ofString(json.encodeResourceToString(resource)))
+                .header("Prefer", "return=minimal")
+                .POST(HttpRequest.BodyPublishers.ofString(json.encodeResourceToString(transaction)))
                 .build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() >= 300) {
-            throw new IllegalStateException("PUT " + path + " answered " + response.statusCode() + ": "
-                    + response.body());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("transaction answered " + response.statusCode() + ": " + response.body());
+        }
+        Bundle answer = json.parseResource(Bundle.class, response.body());
+        for (Bundle.BundleEntryComponent entry : answer.getEntry()) {
+            if (!entry.getResponse().getStatus().startsWith("20")) {
+                throw new IllegalStateException("transaction entry answered " + entry.getResponse().getStatus());
+            }
         }
     }
 

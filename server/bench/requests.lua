@@ -1,6 +1,7 @@
 -- wrk script of server/bench/run: cycles through the requests listed in a file and prints one RESULT line.
---   wrk ... -s requests.lua http://127.0.0.1:PORT -- REQUESTS_FILE [METHOD] [BODY_FILE]
+--   wrk ... -s requests.lua http://127.0.0.1:PORT -- REQUESTS_FILE [METHOD] [BODY_FILE] [HEADER]
 -- REQUESTS_FILE has one request a line: the path (with query), optionally a TAB and an If-None-Match value.
+-- An empty METHOD means GET, an empty BODY_FILE none; HEADER ("Name: value") is sent with every request.
 -- Each wrk thread starts at its own place in the list. Errors are socket errors plus responses >= 400.
 
 local requests = {}
@@ -13,9 +14,13 @@ function setup(thread)
 end
 
 function init(args)
-  local method = args[2] or "GET"
+  local method = (args[2] ~= nil and args[2] ~= "") and args[2] or "GET"
   local body = nil
-  if args[3] then
+  local extra_name, extra_value = nil, nil
+  if args[4] and args[4] ~= "" then
+    extra_name, extra_value = args[4]:match("^([^:]+):%s*(.*)$")
+  end
+  if args[3] and args[3] ~= "" then
     local file = assert(io.open(args[3], "rb"))
     body = file:read("*a")
     file:close()
@@ -26,6 +31,7 @@ function init(args)
       local headers = { ["Accept"] = "application/fhir+json" }
       if etag ~= "" then headers["If-None-Match"] = etag end
       if body then headers["Content-Type"] = "application/fhir+json" end
+      if extra_name then headers[extra_name] = extra_value end
       requests[#requests + 1] = wrk.format(method, path, headers, body)
     end
   end
