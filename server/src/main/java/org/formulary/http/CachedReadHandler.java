@@ -2,7 +2,6 @@ package org.formulary.http;
 
 import ca.uhn.fhir.rest.api.Constants;
 import java.nio.ByteBuffer;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -122,7 +121,7 @@ public final class CachedReadHandler extends Handler.Wrapper {
         HttpFields headers = request.getHeaders();
         OptionalLong writeCount = responses.writeCount();
         String target = request.getHttpURI().getPathQuery();
-        if (writeCount.isEmpty() || target.indexOf('$') >= 0 || target.toLowerCase(Locale.ROOT).contains("%24")
+        if (writeCount.isEmpty() || target.indexOf('$') >= 0 || target.contains("%24")
                 || headers.contains(HttpHeader.IF_NONE_MATCH) || headers.contains(HttpHeader.IF_MODIFIED_SINCE)
                 || headers.contains(Constants.HEADER_PREFER)) {
             return super.handle(request, response, callback);
